@@ -1,0 +1,101 @@
+/**
+ * The configuration schema: Distribution's `config.yml` format (the sections
+ * Wharf implements) with defaults. Unknown keys are rejected everywhere so a
+ * typo never silently changes behaviour.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (def: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 30s, 10m, 24h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const bool = (def: boolean) => z.boolean().default(def);
+const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
+/** A section that may be absent or empty (`key:` with no value); it then takes its defaults. */
+const section = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, strict(shape));
+
+const filesystem = section({ rootdirectory: z.string().min(1).default('./data'), maxthreads: z.number().int().min(25).optional() });
+
+const storage = z.preprocess((v) => v ?? {}, strict({
+  filesystem: filesystem.optional(),
+  inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
+  delete: section({ enabled: bool(false) }),
+  redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
+  cache: section({ blobdescriptor: z.enum(['inmemory', 'redis']).optional(), blobdescriptorsize: z.number().int().positive().optional() }),
+  maintenance: section({
+    uploadpurging: section({ enabled: bool(true), age: duration('168h'), interval: duration('24h'), dryrun: bool(false) }),
+    readonly: section({ enabled: bool(false) }),
+  }),
+}).superRefine((s, ctx) => {
+  const drivers = (['filesystem', 'inmemory'] as const).filter((k) => s[k] !== undefined);
+  if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
+}));
+
+const http = section({
+  addr: z.string().default('127.0.0.1:5000'),
+  net: z.enum(['tcp', 'unix']).default('tcp'),
+  prefix: z.string().default('/'),
+  host: z.url().optional(),
+  secret: z.string().optional(),
+  relativeurls: bool(false),
+  draintimeout: duration('0s'),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+  tls: strict({
+    certificate: z.string(),
+    key: z.string(),
+    clientcas: z.array(z.string()).optional(),
+    minimumtls: z.enum(['tls1.2', 'tls1.3']).optional(),
+  }).optional(),
+  debug: strict({ addr: z.string().optional(), prometheus: section({ enabled: bool(false), path: z.string().default('/metrics') }) }).optional(),
+  http2: section({ disabled: bool(false) }),
+});
+
+const log = section({
+  level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  formatter: z.enum(['json', 'text', 'logstash']).default('json'),
+  fields: z.record(z.string(), z.unknown()).default({}),
+  accesslog: section({ disabled: bool(false) }),
+});
+
+const validation = section({
+  disabled: bool(false),
+  enabled: z.boolean().optional(),
+  manifests: section({
+    urls: section({ allow: z.array(z.string()).default([]), deny: z.array(z.string()).default([]) }),
+    payloadsizelimit: z.number().int().positive().default(4 * 1024 * 1024),
+    referencelimit: z.number().int().nonnegative().default(0),
+    indexes: section({ platforms: z.enum(['all', 'none', 'list']).default('none') }).optional(),
+  }),
+});
+
+const compatibility = section({
+  schema1: section({ enabled: bool(false), signingkeyfile: z.string().optional() }),
+});
+
+const health = section({
+  storagedriver: section({ enabled: bool(true), interval: duration('10s'), threshold: z.number().int().positive().default(3) }),
+});
+
+/** The whole configuration file. */
+export const configSchema = strict({
+  version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
+  log,
+  storage,
+  http,
+  validation,
+  compatibility,
+  health,
+});
+
+/** A validated configuration, after defaults. */
+export type Config = z.output<typeof configSchema>;

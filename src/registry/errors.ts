@@ -1,0 +1,73 @@
+/**
+ * The one table of registry error codes (OCI Distribution Spec v1.1 plus the
+ * Docker Registry HTTP API v2 extras Distribution uses), and the typed error
+ * every layer throws. Handlers never build error bodies themselves: the HTTP
+ * layer renders any RegistryError with {@link renderErrors}.
+ */
+
+/** Describes one error code: its HTTP status and the default message. */
+export interface ErrorCodeInfo {
+  readonly status: number;
+  readonly message: string;
+  readonly description: string;
+}
+
+/** Every code Wharf can answer with. The test suite checks each is documented in the README. */
+export const ERROR_CODES = {
+  BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry', description: 'The blob is not in the repository.' },
+  BLOB_UPLOAD_INVALID: { status: 400, message: 'blob upload invalid', description: 'The upload failed or its data is out of order; the client should restart it.' },
+  BLOB_UPLOAD_UNKNOWN: { status: 404, message: 'blob upload unknown to registry', description: 'No upload session with this id exists in this repository.' },
+  DIGEST_INVALID: { status: 400, message: 'provided digest did not match uploaded content', description: 'The digest is malformed, uses an unsupported algorithm, or does not match the bytes.' },
+  MANIFEST_BLOB_UNKNOWN: { status: 404, message: 'manifest references a manifest or blob unknown to registry', description: 'A blob or child manifest the manifest references is not in the repository.' },
+  MANIFEST_INVALID: { status: 400, message: 'manifest invalid', description: 'The manifest failed validation (JSON, schema, media type or references).' },
+  MANIFEST_UNKNOWN: { status: 404, message: 'manifest unknown to registry', description: 'No manifest with this tag or digest exists in the repository.' },
+  MANIFEST_UNVERIFIED: { status: 400, message: 'manifest failed signature verification', description: 'A schema 1 signed manifest whose signature does not verify.' },
+  NAME_INVALID: { status: 400, message: 'invalid repository name', description: 'The repository name breaks the naming rules.' },
+  NAME_UNKNOWN: { status: 404, message: 'repository name not known to registry', description: 'The repository does not exist.' },
+  SIZE_INVALID: { status: 400, message: 'provided length did not match content length', description: 'A length header disagrees with the body, or the body is over a size limit.' },
+  TAG_INVALID: { status: 400, message: 'manifest tag did not match URI', description: 'The tag is malformed.' },
+  UNAUTHORIZED: { status: 401, message: 'authentication required', description: 'Credentials are missing or invalid.' },
+  DENIED: { status: 403, message: 'requested access to the resource is denied', description: 'The credentials do not grant this action.' },
+  UNSUPPORTED: { status: 405, message: 'the operation is unsupported', description: 'A policy (read-only mode, deletes disabled, schema 1 disabled) forbids the operation.' },
+  TOOMANYREQUESTS: { status: 429, message: 'too many requests', description: 'The client is rate limited.' },
+  PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested', description: 'The `n` parameter is not a non-negative integer within limits.' },
+  RANGE_INVALID: { status: 416, message: 'invalid content range', description: 'A Content-Range or Range header is malformed, out of order or repeats data.' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable', description: 'A dependency (storage) is not reachable.' },
+  UNKNOWN: { status: 500, message: 'unknown error', description: 'An unexpected server error; the log has the details under the request id.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/** A registry error code name. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error type of the registry API: a code, an optional message, detail and status override. */
+export class RegistryError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: unknown;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message?: string, detail?: unknown, status?: number) {
+    super(message ?? ERROR_CODES[code].message);
+    this.name = 'RegistryError';
+    this.code = code;
+    this.detail = detail;
+    this.status = status ?? ERROR_CODES[code].status;
+  }
+}
+
+/** Shorthand to build a RegistryError. */
+export function regErr(code: ErrorCode, message?: string, detail?: unknown, status?: number): RegistryError {
+  return new RegistryError(code, message, detail, status);
+}
+
+/** Renders errors as the OCI error body `{"errors":[{code,message,detail}]}`. */
+export function renderErrors(errors: readonly RegistryError[]): string {
+  return JSON.stringify({
+    errors: errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail ?? null })),
+  });
+}
+
+/** Maps anything thrown to a RegistryError; unknown failures become UNKNOWN without leaking internals. */
+export function toRegistryError(err: unknown): RegistryError {
+  if (err instanceof RegistryError) return err;
+  return new RegistryError('UNKNOWN');
+}

@@ -1,0 +1,144 @@
+/**
+ * The `filesystem` driver: objects are files under `rootdirectory`, laid out
+ * exactly as Distribution's filesystem driver lays them out, so both can share
+ * a data directory. Whole-object writes go to a hidden temporary file that is
+ * renamed into place, so a crash never leaves a partial object at a real path.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import type { Readable } from 'node:stream';
+import { InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
+
+/** Prefix of the temporary files the driver writes before renaming; hidden from listings. */
+const TMP_PREFIX = '.wharf-tmp-';
+
+/** Options of the filesystem driver. */
+export interface FilesystemOptions {
+  readonly rootdirectory: string;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Creates a filesystem driver rooted at `rootdirectory`. */
+export function filesystemDriver(options: FilesystemOptions): StorageDriver {
+  const root = nodePath.resolve(options.rootdirectory);
+  const full = (p: string): string => root + p;
+
+  const wrapMissing = <T>(p: string, op: () => Promise<T>): Promise<T> =>
+    op().catch((err: unknown) => {
+      if (isMissing(err)) throw new PathNotFoundError(p);
+      throw err;
+    });
+
+  return {
+    name: 'filesystem',
+
+    getContent: (p) => wrapMissing(p, () => fs.readFile(full(p))),
+
+    async putContent(p, content) {
+      const target = full(p);
+      const dir = nodePath.dirname(target);
+      await fs.mkdir(dir, { recursive: true });
+      const tmp = nodePath.join(dir, TMP_PREFIX + randomBytes(8).toString('hex'));
+      try {
+        await fs.writeFile(tmp, content);
+        await fs.rename(tmp, target);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+    },
+
+    reader: (p, offset = 0, end) =>
+      wrapMissing(p, async () => {
+        const handle = await fs.open(full(p), 'r');
+        const { size } = await handle.stat();
+        if (offset > size) {
+          await handle.close();
+          throw new InvalidOffsetError(p, offset);
+        }
+        const last = end === undefined ? size : Math.min(end, size);
+        if (last <= offset) {
+          await handle.close();
+          const { Readable: R } = await import('node:stream');
+          return R.from([]);
+        }
+        return handle.createReadStream({ start: offset, end: last - 1, highWaterMark: 1 << 20 }) as Readable;
+      }),
+
+    async writer(p, append) {
+      const target = full(p);
+      await fs.mkdir(nodePath.dirname(target), { recursive: true });
+      let written = 0;
+      if (append) {
+        written = await fs.stat(target).then((s) => s.size, (err: unknown) => {
+          if (isMissing(err)) return 0;
+          throw err;
+        });
+      }
+      const stream = createWriteStream(target, { flags: append ? 'a' : 'w', highWaterMark: 1 << 20 });
+      const origWrite = stream.write.bind(stream);
+      // Count bytes as they are accepted, so size() is right at any moment.
+      stream.write = ((chunk: Buffer, ...rest: never[]) => {
+        written += chunk.length;
+        return origWrite(chunk, ...rest);
+      }) as typeof stream.write;
+      const finished = new Promise<void>((resolve, reject) => {
+        stream.once('close', resolve);
+        stream.once('error', reject);
+      });
+      finished.catch(() => undefined);
+      const writer: FileWriter = {
+        stream,
+        size: () => written,
+        async commit() {
+          if (!stream.writableEnded) stream.end();
+          await finished;
+        },
+        async cancel() {
+          stream.destroy();
+          await finished.catch(() => undefined);
+          await fs.rm(target, { force: true });
+        },
+      };
+      return writer;
+    },
+
+    stat: (p) =>
+      wrapMissing(p, async () => {
+        const s = await fs.stat(full(p));
+        const info: FileInfo = { path: p, size: s.isDirectory() ? 0 : s.size, modTime: s.mtime, isDir: s.isDirectory() };
+        return info;
+      }),
+
+    list: (p) =>
+      wrapMissing(p, async () => {
+        const entries = await fs.readdir(full(p));
+        const base = p === '/' ? '' : p;
+        return entries.filter((e) => !e.startsWith(TMP_PREFIX)).map((e) => `${base}/${e}`);
+      }),
+
+    async move(source, dest) {
+      const target = full(dest);
+      await fs.mkdir(nodePath.dirname(target), { recursive: true });
+      await wrapMissing(source, () => fs.rename(full(source), target));
+    },
+
+    async delete(p) {
+      await wrapMissing(p, () => fs.lstat(full(p)));
+      await fs.rm(full(p), { recursive: true, force: true });
+    },
+
+    redirectURL: async () => undefined,
+
+    async health() {
+      await fs.mkdir(root, { recursive: true });
+      await fs.access(root, fs.constants.W_OK);
+    },
+  };
+}
