@@ -1,0 +1,48 @@
+/**
+ * The `wharf` command line.
+ */
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { startRegistryNode } from '../server/registry-node.js';
+
+const program = new Command();
+program.name('wharf').description('Wharf container registry').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the registry (defaults: 127.0.0.1:5000, data under ./data)')
+  .argument('[config]', 'config.yml in Distribution format')
+  .action(async (path: string | undefined) => {
+    const config = await loadConfig(path);
+    const node = await startRegistryNode(config);
+    const stop = (signal: string) => {
+      node.services.log.info({ signal }, 'shutting down');
+      const drain = config.http.draintimeout;
+      const force = setTimeout(() => process.exit(0), drain > 0 ? drain : 5000);
+      force.unref();
+      void node.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const config = program.command('config').description('configuration tools');
+config
+  .command('verify')
+  .description('validate a config file (and REGISTRY_* overrides) without starting anything')
+  .argument('<config>', 'config.yml')
+  .action(async (path: string) => {
+    const c = await loadConfig(path);
+    const driver = c.storage.inmemory ? 'inmemory' : `filesystem (${c.storage.filesystem?.rootdirectory})`;
+    process.stdout.write(`configuration OK: ${path}\n  storage: ${driver}\n  listen: ${c.http.addr}\n  read-only: ${c.storage.maintenance.readonly.enabled}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,157 @@
+/**
+ * Blob upload sessions: start, append (chunked or streamed), status, complete,
+ * cancel. Bytes go to `_uploads/<id>/data`; the running sha256 is kept in
+ * memory beside the offset it covers, so a chunked push is hashed once while
+ * streaming. If the state is lost (restart, another node, a failed chunk) the
+ * file is re-hashed at completion. Nothing becomes a visible blob until its
+ * digest has been verified; the final step is an atomic move.
+ */
+import { randomUUID, type Hash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { deleteIfExists, getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
+import { uploadDataPath, uploadDir, uploadStartedAtPath } from '../storage/layout.js';
+import { newHash, type Digest } from '../registry/digest.js';
+import { regErr } from '../registry/errors.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { BlobContent } from './blob-content.js';
+import { KeyLock } from './key-lock.js';
+
+/** The state of one upload session. */
+export interface UploadSession {
+  readonly name: string;
+  readonly id: string;
+  readonly startedAt: Date;
+  /** Bytes received so far. */
+  readonly offset: number;
+}
+
+/** Options of one append. */
+export interface AppendOptions {
+  /** First byte position the client says this chunk starts at (Content-Range). */
+  readonly start?: number | undefined;
+  /** Exact number of bytes the body must have (Content-Length / Content-Range). */
+  readonly length?: number | undefined;
+}
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface HashState {
+  offset: number;
+  hash: Hash;
+}
+
+/** Manages upload sessions of all repositories. */
+export class UploadService {
+  private readonly hashes = new Map<string, HashState>();
+  private readonly lock = new KeyLock();
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly content: BlobContent,
+    private readonly metadata: MetadataStore,
+  ) {}
+
+  /** Opens a new session in `name`. */
+  async start(name: string): Promise<UploadSession> {
+    const id = randomUUID();
+    const startedAt = new Date();
+    await this.driver.putContent(uploadDataPath(name, id), Buffer.alloc(0));
+    await this.driver.putContent(uploadStartedAtPath(name, id), Buffer.from(startedAt.toISOString()));
+    this.hashes.set(`${name}\0${id}`, { offset: 0, hash: newHash('sha256') });
+    return { name, id, startedAt, offset: 0 };
+  }
+
+  /** The session's state; BLOB_UPLOAD_UNKNOWN when it does not exist in `name`. */
+  async get(name: string, id: string): Promise<UploadSession> {
+    if (!UPLOAD_ID.test(id)) throw regErr('BLOB_UPLOAD_UNKNOWN', undefined, { id: id.slice(0, 100) });
+    const [started, data] = await Promise.all([getContentOrUndefined(this.driver, uploadStartedAtPath(name, id)), statOrUndefined(this.driver, uploadDataPath(name, id))]);
+    if (!started || !data) throw regErr('BLOB_UPLOAD_UNKNOWN', undefined, { id });
+    const t = new Date(started.toString('utf8').trim());
+    return { name, id, startedAt: Number.isNaN(t.getTime()) ? data.modTime : t, offset: data.size };
+  }
+
+  /** Appends a chunk; RANGE_INVALID (416) when it does not start at the current offset. */
+  append(name: string, id: string, body: Readable, opts: AppendOptions = {}): Promise<UploadSession> {
+    return this.lock.run(`${name}\0${id}`, () => this.appendLocked(name, id, body, opts));
+  }
+
+  private async appendLocked(name: string, id: string, body: Readable, opts: AppendOptions): Promise<UploadSession> {
+    const session = await this.get(name, id);
+    if (opts.start !== undefined && opts.start !== session.offset) {
+      body.resume();
+      throw regErr('RANGE_INVALID', 'chunk does not start at the end of the uploaded data', { expected: session.offset, got: opts.start }, 416);
+    }
+    const key = `${name}\0${id}`;
+    const state = this.hashes.get(key);
+    this.hashes.delete(key);
+    const hash = state && state.offset === session.offset ? state.hash : undefined;
+    const writer = await this.driver.writer(uploadDataPath(name, id), true);
+    let count = 0;
+    const limit = opts.length;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        count += chunk.length;
+        if (limit !== undefined && count > limit) return cb(regErr('SIZE_INVALID', 'body is longer than declared', { declared: limit }));
+        hash?.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, tap, writer.stream);
+    } catch (err) {
+      await writer.commit().catch(() => undefined);
+      throw err;
+    }
+    await writer.commit();
+    if (limit !== undefined && count !== limit) {
+      throw regErr('SIZE_INVALID', 'body is shorter than declared', { declared: limit, received: count });
+    }
+    const offset = session.offset + count;
+    if (hash) this.hashes.set(key, { offset, hash });
+    return { ...session, offset };
+  }
+
+  /**
+   * Appends the final chunk (if any), verifies `digest` against every byte
+   * received, then makes the blob visible in `name`. On mismatch the session
+   * is discarded, as Distribution does, and nothing becomes visible.
+   */
+  complete(name: string, id: string, digest: Digest, body?: Readable, opts: AppendOptions = {}): Promise<{ size: number }> {
+    const key = `${name}\0${id}`;
+    return this.lock.run(key, async () => {
+      let session = await this.get(name, id);
+      if (body) session = await this.appendLocked(name, id, body, opts);
+      const state = this.hashes.get(key);
+      const actual =
+        digest.algorithm === 'sha256' && state && state.offset === session.offset
+          ? state.hash.copy().digest('hex')
+          : await this.rehash(uploadDataPath(name, id), digest.algorithm);
+      if (actual !== digest.hex) {
+        await this.discard(name, id);
+        throw regErr('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.value, actual: `${digest.algorithm}:${actual}` });
+      }
+      if ((await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
+      await this.metadata.linkBlob(name, digest);
+      await this.discard(name, id);
+      return { size: session.offset };
+    });
+  }
+
+  /** Cancels a session and removes its data; BLOB_UPLOAD_UNKNOWN when absent. */
+  async cancel(name: string, id: string): Promise<void> {
+    await this.get(name, id);
+    await this.lock.run(`${name}\0${id}`, () => this.discard(name, id));
+  }
+
+  private async discard(name: string, id: string): Promise<void> {
+    this.hashes.delete(`${name}\0${id}`);
+    await deleteIfExists(this.driver, uploadDir(name, id));
+  }
+
+  private async rehash(path: string, algorithm: Digest['algorithm']): Promise<string> {
+    const hash = newHash(algorithm);
+    for await (const chunk of await this.driver.reader(path)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  }
+}

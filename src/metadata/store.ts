@@ -1,0 +1,64 @@
+/**
+ * The metadata seam: what the registry needs to know about repositories,
+ * links, manifests, tags and referrers. Legacy mode implements it as
+ * Distribution's link files in storage; the database mode implements the same
+ * interface over PostgreSQL. Blob bytes are not metadata: they live in storage
+ * in both modes (see core/blob-content.ts).
+ */
+import type { Digest } from '../registry/digest.js';
+
+/** What the registry records about a manifest when it is pushed. */
+export interface ManifestRecord {
+  readonly digest: Digest;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly artifactType?: string | undefined;
+  readonly annotations?: Readonly<Record<string, string>> | undefined;
+  /** The manifest this one refers to (`subject`), for the referrers API. */
+  readonly subject?: Digest | undefined;
+}
+
+/** One page of a sorted listing; `more` tells whether entries follow the last one. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly more: boolean;
+}
+
+/** The metadata operations of the data plane. Every name passed in is already validated. */
+export interface MetadataStore {
+  /** The mode name, for logs and health (`legacy`, `database`). */
+  readonly mode: string;
+
+  /** Repository names in lexical order after `last`, at most `limit`. */
+  listRepositories(limit: number, last?: string): Promise<Page<string>>;
+  /** True when the repository has any manifest, tag or blob link. */
+  repositoryExists(name: string): Promise<boolean>;
+
+  /** True when the blob is linked into the repository. */
+  isBlobLinked(name: string, digest: Digest): Promise<boolean>;
+  /** Links an existing blob into the repository. */
+  linkBlob(name: string, digest: Digest): Promise<void>;
+  /** Removes the blob link; false when it was not linked. */
+  unlinkBlob(name: string, digest: Digest): Promise<boolean>;
+
+  /** True when the manifest is present in the repository. */
+  isManifestLinked(name: string, digest: Digest): Promise<boolean>;
+  /** Records a manifest whose payload is already stored; idempotent. */
+  putManifest(name: string, record: ManifestRecord): Promise<void>;
+  /** Removes the manifest, every tag pointing at it, and its referrer entry; false when absent. */
+  deleteManifest(name: string, digest: Digest): Promise<boolean>;
+
+  /** The digest a tag points at, or undefined. */
+  resolveTag(name: string, tag: string): Promise<Digest | undefined>;
+  /** Points the tag at a manifest already in the repository. */
+  tag(name: string, tag: string, digest: Digest): Promise<void>;
+  /** Removes a tag; false when it did not exist. */
+  untag(name: string, tag: string): Promise<boolean>;
+  /** Tags in lexical order after `last`; undefined when the repository is unknown. */
+  listTags(name: string, limit: number, last?: string): Promise<Page<string> | undefined>;
+  /** Tags currently pointing at `digest`. */
+  tagsOf(name: string, digest: Digest): Promise<string[]>;
+
+  /** Digests of manifests in the repository whose subject is `subject`. */
+  listReferrers(name: string, subject: Digest): Promise<Digest[]>;
+}

@@ -1,0 +1,99 @@
+/**
+ * The registry's request listener: request ids, common headers, routing,
+ * the one place errors are rendered, access logs and HTTP metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HealthChecker } from '../observability/health.js';
+import { ERROR_CODES, regErr, renderErrors, toRegistryError } from './errors.js';
+import { dispatch } from './dispatch.js';
+import { matchRoute, ROUTE_METHODS } from './routes.js';
+import type { RegistryServices, RequestContext } from './context.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Creates the `(req, res)` listener for the registry API, health and metrics. */
+export function createRegistryListener(services: RegistryServices, health: HealthChecker): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config, metrics, log } = services;
+  const prefix = config.http.prefix.replace(/\/+$/, '');
+  const extraHeaders = Object.entries(config.http.headers);
+  const accessLog = !config.log.accesslog.disabled;
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const socket = req.socket;
+    const readBefore = socket.bytesRead;
+    const writtenBefore = socket.bytesWritten;
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    res.setHeader('X-Request-Id', requestId);
+    for (const [k, v] of extraHeaders) res.setHeader(k, v);
+
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q === -1 ? url : url.slice(0, q);
+    if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const reqLog = log.child({ requestId });
+    const ctx: RequestContext = { req, res, query, services, log: reqLog };
+    let routeLabel = 'unknown';
+
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const method = req.method ?? 'GET';
+      metrics.httpRequests.inc({ method, route: routeLabel, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method, route: routeLabel }, seconds);
+      metrics.bytesIn.inc({ route: routeLabel }, Math.max(0, socket.bytesRead - readBefore));
+      metrics.bytesOut.inc({ route: routeLabel }, Math.max(0, socket.bytesWritten - writtenBefore));
+      if (accessLog) reqLog.info({ method, path, status: res.statusCode, durationMs: Math.round(seconds * 1e6) / 1e3, route: routeLabel }, 'request');
+    });
+
+    const fail = (err: unknown) => {
+      const e = toRegistryError(err);
+      if (e.code === 'UNKNOWN') reqLog.error({ err }, 'request failed');
+      else reqLog.debug({ code: e.code, detail: e.detail }, 'request refused');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = req.method === 'HEAD' ? '' : renderErrors([e]);
+      res.writeHead(e.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+
+    try {
+      if (path === '/debug/health') {
+        routeLabel = 'health';
+        const failing = health.status();
+        const ok = Object.keys(failing).length === 0;
+        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(failing));
+        return;
+      }
+      if (path === '/metrics') {
+        routeLabel = 'metrics';
+        metrics.registry.metrics().then((text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(text);
+        }, fail);
+        return;
+      }
+      const route = matchRoute(path);
+      if (!route) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('404 page not found\n');
+        return;
+      }
+      routeLabel = route.kind;
+      const allowed = ROUTE_METHODS[route.kind];
+      if (!allowed.includes(req.method ?? '')) {
+        res.setHeader('Allow', allowed.join(', '));
+        throw regErr('UNSUPPORTED', `method ${req.method ?? ''} is not allowed here`, undefined, ERROR_CODES.UNSUPPORTED.status);
+      }
+      dispatch(ctx, route).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}

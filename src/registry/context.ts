@@ -1,0 +1,59 @@
+/**
+ * What a handler gets: the request and response, the matched route, the
+ * services of the data plane, and a logger carrying the request id.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/schema.js';
+import type { BlobContent } from '../core/blob-content.js';
+import type { ManifestService } from '../core/manifests.js';
+import type { UploadService } from '../core/uploads.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { regErr } from './errors.js';
+
+/** The data-plane services the handlers call. */
+export interface RegistryServices {
+  readonly config: Config;
+  readonly metadata: MetadataStore;
+  readonly content: BlobContent;
+  readonly manifests: ManifestService;
+  readonly uploads: UploadService;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+/** One request in flight. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly query: URLSearchParams;
+  readonly services: RegistryServices;
+  readonly log: Logger;
+}
+
+/** The Location base for URLs the registry hands out (relative unless `http.host` is set). */
+export function urlFor(ctx: RequestContext, path: string): string {
+  const host = ctx.services.config.http.host;
+  return host && !ctx.services.config.http.relativeurls ? new URL(path, host).toString() : path;
+}
+
+/** Throws UNSUPPORTED when deletes are disabled (`storage.delete.enabled: false`). */
+export function assertDeleteEnabled(ctx: RequestContext): void {
+  if (!ctx.services.config.storage.delete.enabled) {
+    throw regErr('UNSUPPORTED', 'deletes are disabled (storage.delete.enabled is false)');
+  }
+}
+
+/** Sends a response without body. */
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+  res.writeHead(status, { ...headers, 'Content-Length': 0 });
+  res.end();
+}
+
+/** Sends a JSON body. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}, contentType = 'application/json'): void {
+  const data = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': data.length });
+  res.end(data);
+}

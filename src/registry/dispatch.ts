@@ -1,0 +1,47 @@
+/**
+ * Calls the handler for a matched route and method. Name validation and the
+ * read-only check happen here, once, before any handler runs.
+ */
+import { regErr } from './errors.js';
+import { assertName } from './names.js';
+import type { Route } from './routes.js';
+import type { RequestContext } from './context.js';
+import { deleteBlob, getBlob } from './handlers/blobs.js';
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './handlers/uploads.js';
+import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
+import { base, catalog, referrers, tagList } from './handlers/listings.js';
+
+const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
+
+/** Runs the handler of `route` for the request's method (already checked against ROUTE_METHODS). */
+export async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
+  const method = ctx.req.method as string;
+  if ('name' in route) assertName(route.name);
+  if (WRITES.has(method) && ctx.services.config.storage.maintenance.readonly.enabled) {
+    throw regErr('UNSUPPORTED', 'the registry is in read-only mode (storage.maintenance.readonly.enabled)');
+  }
+  switch (route.kind) {
+    case 'base':
+      return base(ctx);
+    case 'catalog':
+      return catalog(ctx);
+    case 'tags':
+      return tagList(ctx, route.name);
+    case 'referrers':
+      return referrers(ctx, route.name, route.digest);
+    case 'manifest':
+      if (method === 'PUT') return putManifest(ctx, route.name, route.reference);
+      if (method === 'DELETE') return deleteManifest(ctx, route.name, route.reference);
+      return getManifest(ctx, route.name, route.reference);
+    case 'blob':
+      if (method === 'DELETE') return deleteBlob(ctx, route.name, route.digest);
+      return getBlob(ctx, route.name, route.digest);
+    case 'upload-start':
+      return startUpload(ctx, route.name);
+    case 'upload':
+      if (method === 'PATCH') return patchUpload(ctx, route.name, route.id);
+      if (method === 'PUT') return completeUpload(ctx, route.name, route.id);
+      if (method === 'DELETE') return cancelUpload(ctx, route.name, route.id);
+      return uploadStatus(ctx, route.name, route.id);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Manifest GET, HEAD, PUT and DELETE.
+ */
+import { readLimited } from '../body.js';
+import { assertDeleteEnabled, sendEmpty, urlFor, type RequestContext } from '../context.js';
+
+/** GET or HEAD /v2/<name>/manifests/<reference>. */
+export async function getManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
+  const m = await ctx.services.manifests.get(name, reference);
+  ctx.res.writeHead(200, {
+    'Content-Type': m.mediaType,
+    'Content-Length': m.payload.length,
+    'Docker-Content-Digest': m.digest.value,
+    ETag: `"${m.digest.value}"`,
+  });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : m.payload);
+}
+
+/** PUT /v2/<name>/manifests/<reference>. */
+export async function putManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
+  const { config, manifests } = ctx.services;
+  const body = await readLimited(ctx.req, config.validation.manifests.payloadsizelimit);
+  const result = await manifests.put(name, reference, body, ctx.req.headers['content-type']);
+  const headers: Record<string, string> = {
+    Location: urlFor(ctx, `/v2/${name}/manifests/${result.digest.value}`),
+    'Docker-Content-Digest': result.digest.value,
+  };
+  if (result.subject) headers['OCI-Subject'] = result.subject.value;
+  sendEmpty(ctx.res, 201, headers);
+}
+
+/** DELETE /v2/<name>/manifests/<reference>: a digest deletes the manifest, a tag only the tag. */
+export async function deleteManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
+  assertDeleteEnabled(ctx);
+  await ctx.services.manifests.delete(name, reference);
+  sendEmpty(ctx.res, 202);
+}

@@ -1,0 +1,104 @@
+/**
+ * The composition root of a registry node: builds storage, metadata,
+ * services and the HTTP(S) server from a frozen Config.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { BlobContent } from '../core/blob-content.js';
+import { ManifestService } from '../core/manifests.js';
+import { UploadService } from '../core/uploads.js';
+import { schedulePurges } from '../maintenance/upload-purge.js';
+import { legacyMetadataStore } from '../metadata/legacy/legacy-store.js';
+import { startHealthChecks } from '../observability/health.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createRegistryListener } from '../registry/app.js';
+import type { RegistryServices } from '../registry/context.js';
+import { createStorageDriver } from '../storage/factory.js';
+import type { StorageDriver } from '../storage/driver.js';
+
+/** A running registry node. */
+export interface RegistryNode {
+  readonly server: Server;
+  readonly services: RegistryServices;
+  readonly driver: StorageDriver;
+  /** `http://host:port` the node listens on. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Options that are not configuration (tests inject a logger or a driver). */
+export interface NodeOptions {
+  readonly log?: Logger;
+  readonly driver?: StorageDriver;
+  readonly metrics?: Metrics;
+}
+
+/** Builds the services of the data plane. */
+export function buildServices(config: Config, opts: NodeOptions = {}): { services: RegistryServices; driver: StorageDriver } {
+  const log = opts.log ?? createLogger(config.log);
+  const metrics = opts.metrics ?? createMetrics();
+  const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
+  const metadata = legacyMetadataStore(driver);
+  const content = new BlobContent(driver);
+  const v = config.validation;
+  const manifests = new ManifestService(metadata, content, {
+    schema1: config.compatibility.schema1.enabled,
+    urls: { allow: v.manifests.urls.allow.map((p) => new RegExp(p)), deny: v.manifests.urls.deny.map((p) => new RegExp(p)) },
+    skipReferenceCheck: v.disabled || v.enabled === false,
+    referenceLimit: v.manifests.referencelimit,
+  });
+  const uploads = new UploadService(driver, content, metadata);
+  return { services: { config, metadata, content, manifests, uploads, metrics, log }, driver };
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
+  return { host, port: Number(addr.slice(i + 1)) };
+}
+
+/** Starts a registry node listening on `http.addr`. */
+export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
+  const { services, driver } = buildServices(config, opts);
+  const { log } = services;
+  await driver.health();
+  const health = startHealthChecks(driver, config.health.storagedriver);
+  const listener = createRegistryListener(services, health);
+  const tls = config.http.tls;
+  const server = tls
+    ? createHttpsServer({ cert: readFileSync(tls.certificate), key: readFileSync(tls.key), minVersion: tls.minimumtls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' }, listener)
+    : createHttpServer(listener);
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
+  server.requestTimeout = 0;
+  const stopPurge = config.storage.maintenance.uploadpurging.enabled && !config.storage.maintenance.readonly.enabled ? schedulePurges(driver, config.storage.maintenance.uploadpurging, log) : () => undefined;
+
+  if (config.http.net === 'unix') {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.addr, resolve));
+  } else {
+    const { host, port } = splitAddr(config.http.addr);
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  }
+  const address = server.address();
+  const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
+  log.warn('no auth section is configured: the registry is open to anyone who can reach it');
+  if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');
+
+  return {
+    server,
+    services,
+    driver,
+    url,
+    async close() {
+      stopPurge();
+      health.stop();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

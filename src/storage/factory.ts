@@ -1,0 +1,15 @@
+/**
+ * Builds the configured storage driver, wrapped with path checks and metrics.
+ */
+import type { Config } from '../config/schema.js';
+import type { Metrics } from '../observability/metrics.js';
+import { checkedDriver } from './checked.js';
+import type { StorageDriver } from './driver.js';
+import { filesystemDriver } from './filesystem.js';
+import { inmemoryDriver } from './inmemory.js';
+
+/** Creates the driver named in `storage`. */
+export function createStorageDriver(storage: Config['storage'], metrics?: Metrics): StorageDriver {
+  const inner = storage.inmemory ? inmemoryDriver() : filesystemDriver({ rootdirectory: storage.filesystem?.rootdirectory ?? './data' });
+  return checkedDriver(inner, metrics);
+}
