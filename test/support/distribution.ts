@@ -1,0 +1,74 @@
+/**
+ * Starts Debian's CNCF Distribution (`docker-registry`) on 127.0.0.1 for
+ * compatibility tests and benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A running Distribution. */
+export interface DistributionProcess {
+  readonly url: string;
+  readonly host: string;
+  readonly proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `docker-registry serve` with storage at `root`; `extraYaml` is appended to its config. */
+export async function startDistribution(root: string, configDir: string, extraYaml = ''): Promise<DistributionProcess> {
+  const port = await freePort();
+  const cfg = join(configDir, `distribution-${port}.yml`);
+  await writeFile(
+    cfg,
+    `version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: ${root}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:${port}
+${extraYaml}`,
+  );
+  const proc = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/v2/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
