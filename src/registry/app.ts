@@ -50,6 +50,12 @@ export function createRegistryListener(services: RegistryServices, health: Healt
     });
 
     const fail = (err: unknown) => {
+      // A client that disconnected cannot be answered; that is not a server error.
+      if (!res.socket || res.socket.destroyed) {
+        reqLog.info({ err: (err as Error).message }, 'client went away');
+        res.destroy();
+        return;
+      }
       const e = toRegistryError(err);
       if (e.code === 'UNKNOWN') reqLog.error({ err }, 'request failed');
       else reqLog.debug({ code: e.code, detail: e.detail }, 'request refused');
