@@ -1,0 +1,50 @@
+/**
+ * Runs `wharf serve` as a separate process (for crash tests and benchmarks).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from './distribution.js';
+
+/** A Wharf child process. */
+export interface WharfProcess {
+  readonly url: string;
+  readonly host: string;
+  readonly proc: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
+
+/** Starts `wharf serve` on a free port with storage at `root`. */
+export async function spawnWharf(root: string, configDir: string, extraYaml = '', port?: number): Promise<WharfProcess> {
+  const p = port ?? (await freePort());
+  const cfg = join(configDir, `wharf-${p}.yml`);
+  await writeFile(cfg, `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${p}\n${extraYaml}`);
+  const proc = spawn(process.execPath, [BIN, 'serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${p}`;
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`wharf exited: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/v2/`)).ok) break;
+    } catch {
+      if (i > 200) throw new Error(`wharf did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    host: `127.0.0.1:${p}`,
+    proc,
+    kill: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}

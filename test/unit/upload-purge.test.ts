@@ -1,0 +1,34 @@
+/** Unit test of abandoned-upload purging over the in-memory driver. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { purgeUploads } from '../../src/maintenance/upload-purge.js';
+import { inmemoryDriver } from '../../src/storage/inmemory.js';
+import { uploadDataPath, uploadStartedAtPath, layerLinkPath } from '../../src/storage/layout.js';
+import { parseDigest } from '../../src/registry/digest.js';
+
+describe('upload purging', () => {
+  it('removes sessions older than the age, keeps newer ones and everything else', async () => {
+    const d = inmemoryDriver();
+    const now = new Date('2026-01-10T00:00:00Z');
+    const put = async (name: string, id: string, started: string) => {
+      await d.putContent(uploadDataPath(name, id), Buffer.from('partial'));
+      await d.putContent(uploadStartedAtPath(name, id), Buffer.from(started));
+    };
+    await put('a/b', '00000000-0000-0000-0000-000000000001', '2026-01-01T00:00:00Z');
+    await put('a/b', '00000000-0000-0000-0000-000000000002', '2026-01-09T23:00:00Z');
+    await put('c', '00000000-0000-0000-0000-000000000003', '2025-12-01T00:00:00Z');
+    const link = layerLinkPath('a/b', parseDigest(`sha256:${'a'.repeat(64)}`));
+    await d.putContent(link, Buffer.from(`sha256:${'a'.repeat(64)}`));
+
+    const dry = await purgeUploads(d, 7 * 24 * 3600_000, true, now);
+    assert.equal(dry.purged.length, 2);
+    assert.equal((await d.stat(uploadDataPath('c', '00000000-0000-0000-0000-000000000003'))).size, 7, 'dry run deletes nothing');
+
+    const r = await purgeUploads(d, 7 * 24 * 3600_000, false, now);
+    assert.deepEqual(r.purged.sort(), ['/docker/registry/v2/repositories/a/b/_uploads/00000000-0000-0000-0000-000000000001', '/docker/registry/v2/repositories/c/_uploads/00000000-0000-0000-0000-000000000003']);
+    assert.equal(r.kept, 1);
+    await assert.rejects(d.stat(uploadDataPath('c', '00000000-0000-0000-0000-000000000003')));
+    assert.equal((await d.stat(uploadDataPath('a/b', '00000000-0000-0000-0000-000000000002'))).size, 7);
+    assert.equal((await d.getContent(link)).toString(), `sha256:${'a'.repeat(64)}`);
+  });
+});
