@@ -1,0 +1,94 @@
+/**
+ * Side-by-side benchmark of Wharf and CNCF Distribution (Debian's
+ * docker-registry) on this machine. Prints each figure for both, and the
+ * ratio Wharf/Distribution (higher is better for rates, lower for times is
+ * turned into a rate so that every ratio reads "higher is better").
+ *
+ *   npm run bench                 # all rows
+ *   BENCH_GIB=0.25 npm run bench  # smaller big-blob rows for a quick look
+ *
+ * Needs: docker-registry, wrk, ab, curl (apt-get install -y docker-registry wrk apache2-utils curl).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDistribution } from '../test/support/distribution.js';
+import { spawnWharf } from '../test/support/process.js';
+import { hasCommand } from '../test/support/tools.js';
+import { makeBigFile, type BigFile } from './big-file.js';
+import * as W from './workloads.js';
+
+interface Target {
+  readonly label: string;
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+interface Row {
+  readonly name: string;
+  readonly unit: string;
+  readonly run: (t: Target, ctx: Ctx) => Promise<number>;
+}
+
+interface Ctx {
+  readonly big: BigFile;
+  readonly mid: BigFile;
+  readonly work: string;
+}
+
+const gib = Number(process.env.BENCH_GIB ?? 1);
+const ROWS: Row[] = [
+  { name: `${gib} GiB blob push, monolithic`, unit: 'MiB/s', run: (t, c) => W.pushMonolithic(t.url, 'bench/big', c.big) },
+  { name: `${gib} GiB blob push, 16 MiB chunks`, unit: 'MiB/s', run: (t, c) => W.pushChunked(t.url, 'bench/chunked', c.big, 16 * 1024 * 1024) },
+  { name: `${gib} GiB blob pull`, unit: 'MiB/s', run: (t, c) => W.pull(t.url, 'bench/big', c.big) },
+  { name: '16 parallel pulls of 64 MiB', unit: 'MiB/s', run: (t, c) => W.parallelPulls(t.url, 'bench/mid', c.mid, 16) },
+  { name: 'manifest GET, 32 connections', unit: 'req/s', run: (t) => W.wrkManifest(t.url, 'GET') },
+  { name: 'manifest HEAD, 32 connections', unit: 'req/s', run: (t) => W.wrkManifest(t.url, 'HEAD') },
+  { name: 'blob HEAD, 32 connections', unit: 'req/s', run: (t) => W.wrkBlobHead(t.url) },
+  { name: 'push 10,000 tags', unit: 'tags/s', run: (t) => W.pushTags(t.url, 'bench/tags', 10_000) },
+  { name: 'list 10,000 tags', unit: 'lists/s', run: (t) => W.listTags(t.url, 'bench/tags') },
+  { name: 'catalog of 1,000 repositories', unit: 'lists/s', run: (t) => W.catalog(t.url, 1000) },
+];
+
+function rssPeakMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function main(): Promise<void> {
+  for (const cmd of ['docker-registry', 'wrk', 'ab', 'curl']) {
+    if (!hasCommand(cmd)) throw new Error(`${cmd} is missing: apt-get install -y ${cmd}`);
+  }
+  const work = await mkdtemp(join(tmpdir(), 'wharf-bench-'));
+  const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
+  const wharf = await spawnWharf(join(work, 'wharf'), work, process.env.BENCH_WHARF_YAML ?? '');
+  const dist = await startDistribution(join(work, 'dist'), work);
+  const targets: Target[] = [
+    { label: 'Wharf', url: wharf.url, pid: wharf.proc.pid as number, stop: () => wharf.kill() },
+    { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
+  ];
+  for (const t of targets) await W.seed(t.url);
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+  const lines: string[] = [];
+  const pad = (s: string, n: number) => s.padEnd(n);
+  lines.push(`${pad('row', 36)}${pad('Wharf', 16)}${pad('Distribution', 16)}ratio`);
+  process.stdout.write(`${lines[0]}\n`);
+  let wharfPeak = 0;
+  for (const row of ROWS) {
+    if (only && !only.test(row.name)) continue;
+    const [a, b] = [await row.run(targets[0] as Target, ctx), await row.run(targets[1] as Target, ctx)];
+    if (row.name.includes('push, monolithic')) wharfPeak = rssPeakMiB(targets[0]?.pid as number);
+    const line = `${pad(row.name, 36)}${pad(`${a.toFixed(1)} ${row.unit}`, 16)}${pad(`${b.toFixed(1)} ${row.unit}`, 16)}${(a / b).toFixed(2)}x`;
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  }
+  const finalPeak = rssPeakMiB(targets[0]?.pid as number);
+  process.stdout.write(`Wharf peak RSS: ${wharfPeak.toFixed(1)} MiB after the ${gib} GiB push, ${finalPeak.toFixed(1)} MiB over the whole run\n`);
+  for (const t of targets) await t.stop();
+  await rm(work, { recursive: true, force: true });
+}
+
+await main();
