@@ -1,12 +1,12 @@
 /**
  * Blob upload sessions: start, append (chunked or streamed), status, complete,
- * cancel. Bytes go to `_uploads/<id>/data`; the running sha256 is kept in
- * memory beside the offset it covers, so a chunked push is hashed once while
- * streaming. If the state is lost (restart, another node, a failed chunk) the
- * file is re-hashed at completion. Nothing becomes a visible blob until its
+ * cancel. Bytes go to `_uploads/<id>/data`; the running sha256 is kept (on the
+ * hasher's worker thread) beside the offset it covers, so a chunked push is
+ * hashed once while streaming. If the state is lost (restart, another node or
+ * process, a failed chunk) the file is re-hashed at completion. Nothing becomes a visible blob until its
  * digest has been verified; the final step is an atomic move.
  */
-import { randomUUID, type Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deleteIfExists, getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
@@ -15,6 +15,7 @@ import { newHash, type Digest } from '../registry/digest.js';
 import { regErr } from '../registry/errors.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { BlobContent } from './blob-content.js';
+import { Hasher } from './hasher.js';
 import { KeyLock } from './key-lock.js';
 
 /** The state of one upload session. */
@@ -36,15 +37,17 @@ export interface AppendOptions {
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A running hash on the worker (`key`) and the number of bytes it covers. */
 interface HashState {
   offset: number;
-  hash: Hash;
+  key: string;
 }
 
 /** Manages upload sessions of all repositories. */
 export class UploadService {
   private readonly hashes = new Map<string, HashState>();
   private readonly lock = new KeyLock();
+  private readonly hasher = new Hasher();
 
   constructor(
     private readonly driver: StorageDriver,
@@ -58,7 +61,7 @@ export class UploadService {
     const startedAt = new Date();
     await this.driver.putContent(uploadDataPath(name, id), Buffer.alloc(0));
     await this.driver.putContent(uploadStartedAtPath(name, id), Buffer.from(startedAt.toISOString()));
-    this.hashes.set(`${name}\0${id}`, { offset: 0, hash: newHash('sha256') });
+    this.hashes.set(`${name}\0${id}`, { offset: 0, key: id });
     return { name, id, startedAt, offset: 0 };
   }
 
@@ -85,7 +88,9 @@ export class UploadService {
     const key = `${name}\0${id}`;
     const state = this.hashes.get(key);
     this.hashes.delete(key);
-    const hash = state && state.offset === session.offset ? state.hash : undefined;
+    const valid = state !== undefined && state.offset === session.offset;
+    if (state && !valid) this.hasher.drop(state.key);
+    const feed = valid ? this.hasher.feed(state.key) : undefined;
     const writer = await this.driver.writer(uploadDataPath(name, id), true);
     let count = 0;
     const limit = opts.length;
@@ -93,22 +98,25 @@ export class UploadService {
       transform(chunk: Buffer, _enc, cb) {
         count += chunk.length;
         if (limit !== undefined && count > limit) return cb(regErr('SIZE_INVALID', 'body is longer than declared', { declared: limit }));
-        hash?.update(chunk);
-        cb(null, chunk);
+        if (!feed) return cb(null, chunk);
+        feed.update(chunk).then(() => cb(null, chunk), cb);
       },
     });
     try {
       await pipeline(body, tap, writer.stream);
+      await feed?.flush();
     } catch (err) {
+      // Bytes may have reached the file but not the hash (or the reverse): re-hash at completion.
+      if (state) this.hasher.drop(state.key);
       await writer.commit().catch(() => undefined);
       throw err;
     }
     await writer.commit();
+    const offset = session.offset + count;
+    if (valid) this.hashes.set(key, { offset, key: state.key });
     if (limit !== undefined && count !== limit) {
       throw regErr('SIZE_INVALID', 'body is shorter than declared', { declared: limit, received: count });
     }
-    const offset = session.offset + count;
-    if (hash) this.hashes.set(key, { offset, hash });
     return { ...session, offset };
   }
 
@@ -125,7 +133,7 @@ export class UploadService {
       const state = this.hashes.get(key);
       const actual =
         digest.algorithm === 'sha256' && state && state.offset === session.offset
-          ? state.hash.copy().digest('hex')
+          ? await this.hasher.digest(state.key)
           : await this.rehash(uploadDataPath(name, id), digest.algorithm);
       if (actual !== digest.hex) {
         await this.discard(name, id);
@@ -144,8 +152,16 @@ export class UploadService {
     await this.lock.run(`${name}\0${id}`, () => this.discard(name, id));
   }
 
+  /** Stops the hashing worker. */
+  close(): Promise<void> {
+    return this.hasher.close();
+  }
+
   private async discard(name: string, id: string): Promise<void> {
-    this.hashes.delete(`${name}\0${id}`);
+    const key = `${name}\0${id}`;
+    const state = this.hashes.get(key);
+    if (state) this.hasher.drop(state.key);
+    this.hashes.delete(key);
     await deleteIfExists(this.driver, uploadDir(name, id));
   }
 

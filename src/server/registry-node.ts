@@ -99,6 +99,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       health.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.uploads.close();
     },
   };
 }

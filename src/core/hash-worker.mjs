@@ -1,0 +1,27 @@
+// Worker thread of core/hasher.ts: keeps running hashes by key, so that
+// hashing uploads uses a second core while the main thread moves bytes.
+// Plain JavaScript so it loads without the TypeScript loader.
+import { createHash } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+
+const states = new Map();
+
+parentPort.on('message', (m) => {
+  switch (m.op) {
+    case 'update': {
+      let h = states.get(m.key);
+      if (!h) states.set(m.key, (h = createHash('sha256')));
+      h.update(new Uint8Array(m.buf));
+      parentPort.postMessage({ op: 'ack', bytes: m.buf.byteLength });
+      break;
+    }
+    case 'digest': {
+      const h = states.get(m.key) ?? createHash('sha256');
+      parentPort.postMessage({ op: 'digest', id: m.id, hex: h.copy().digest('hex') });
+      break;
+    }
+    case 'drop':
+      states.delete(m.key);
+      break;
+  }
+});

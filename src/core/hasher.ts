@@ -1,0 +1,105 @@
+/**
+ * Running sha256 hashes of uploads, computed on a worker thread so a push
+ * uses both cores: the main thread receives and writes bytes, the worker
+ * hashes them. Chunks are copied into 1 MiB batches whose memory is handed
+ * to the worker (no second copy); at most {@link MAX_IN_FLIGHT} bytes wait
+ * for the worker, so memory stays flat whatever the blob size.
+ */
+import { Worker } from 'node:worker_threads';
+
+const BATCH = 1024 * 1024;
+const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+
+/** A pool of one worker holding many named running hashes. */
+export class Hasher {
+  private worker: Worker | undefined;
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+  private readonly pending = new Map<number, (hex: string) => void>();
+  private nextId = 0;
+
+  private get w(): Worker {
+    if (!this.worker) {
+      const w = new Worker(new URL('./hash-worker.mjs', import.meta.url));
+      w.unref();
+      w.on('message', (m: { op: string; bytes?: number; id?: number; hex?: string }) => {
+        if (m.op === 'ack') {
+          this.inFlight -= m.bytes as number;
+          const ready = this.waiters;
+          this.waiters = [];
+          for (const r of ready) r();
+        } else if (m.op === 'digest') {
+          this.pending.get(m.id as number)?.(m.hex as string);
+          this.pending.delete(m.id as number);
+        }
+      });
+      this.worker = w;
+    }
+    return this.worker;
+  }
+
+  /** Starts a stream of updates for `key`; call {@link HashFeed.flush} before asking for the digest. */
+  feed(key: string): HashFeed {
+    return new HashFeed(this, key);
+  }
+
+  /** Sends one batch; resolves when the worker has room for more. */
+  async send(key: string, buf: Buffer): Promise<void> {
+    const ab = buf.buffer.byteLength === buf.length && buf.byteOffset === 0 ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+    this.inFlight += ab.byteLength;
+    this.w.postMessage({ op: 'update', key, buf: ab }, [ab as ArrayBuffer]);
+    while (this.inFlight > MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiters.push(r));
+  }
+
+  /** Hex sha256 of everything fed to `key` so far (the state stays usable). */
+  digest(key: string): Promise<string> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.w.postMessage({ op: 'digest', key, id });
+    });
+  }
+
+  /** Forgets the state of `key`. */
+  drop(key: string): void {
+    this.worker?.postMessage({ op: 'drop', key });
+  }
+
+  /** Stops the worker. */
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+/** Batches the chunks of one upload into the hasher. */
+export class HashFeed {
+  private batch = Buffer.allocUnsafeSlow(BATCH);
+  private used = 0;
+
+  constructor(
+    private readonly hasher: Hasher,
+    private readonly key: string,
+  ) {}
+
+  /** Adds a chunk; resolves when it may be reused and more may come. */
+  async update(chunk: Buffer): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(chunk.length - off, BATCH - this.used);
+      chunk.copy(this.batch, this.used, off, off + n);
+      this.used += n;
+      off += n;
+      if (this.used === BATCH) await this.flush();
+    }
+  }
+
+  /** Sends whatever is batched. */
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const full = this.batch.subarray(0, this.used);
+    this.batch = Buffer.allocUnsafeSlow(BATCH);
+    this.used = 0;
+    await this.hasher.send(this.key, full);
+  }
+}
