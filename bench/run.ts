@@ -52,10 +52,20 @@ const ROWS: Row[] = [
   { name: 'catalog of 1,000 repositories', unit: 'lists/s', run: (t) => W.catalog(t.url, 1000) },
 ];
 
+/** Peak RSS (VmHWM) of the largest process in the tree under `pid` (the primary and its workers). */
 function rssPeakMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
+  const pids = [pid];
+  try {
+    pids.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    /* no children */
+  }
+  let peak = 0;
+  for (const p of pids) {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+    if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+  }
+  return peak;
 }
 
 async function main(): Promise<void> {
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
   }
   const work = await mkdtemp(join(tmpdir(), 'wharf-bench-'));
   const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
-  const wharf = await spawnWharf(join(work, 'wharf'), work, process.env.BENCH_WHARF_YAML ?? '');
+  const workers = process.env.BENCH_WORKERS === undefined ? 'auto' : Number(process.env.BENCH_WORKERS);
+  const wharf = await spawnWharf(join(work, 'wharf'), work, workers);
   const dist = await startDistribution(join(work, 'dist'), work);
   const targets: Target[] = [
     { label: 'Wharf', url: wharf.url, pid: wharf.proc.pid as number, stop: () => wharf.kill() },

@@ -1,7 +1,10 @@
 /**
  * The `wharf` command line.
  */
+import cluster from 'node:cluster';
 import { Command } from 'commander';
+import { createLogger } from '../observability/logger.js';
+import { superviseWorkers, workerCount } from '../server/cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startRegistryNode } from '../server/registry-node.js';
 
@@ -14,6 +17,16 @@ program
   .argument('[config]', 'config.yml in Distribution format')
   .action(async (path: string | undefined) => {
     const config = await loadConfig(path);
+    const workers = workerCount(config);
+    if (workers > 1 && cluster.isPrimary) {
+      const log = createLogger(config.log);
+      log.info({ workers }, 'starting registry workers');
+      const supervisor = superviseWorkers(workers, log);
+      const stop = () => void supervisor.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
     const node = await startRegistryNode(config);
     const stop = (signal: string) => {
       node.services.log.info({ signal }, 'shutting down');

@@ -58,6 +58,8 @@ const http = section({
   }).optional(),
   debug: strict({ addr: z.string().optional(), prometheus: section({ enabled: bool(false), path: z.string().default('/metrics') }) }).optional(),
   http2: section({ disabled: bool(false) }),
+  /** Wharf: processes serving the port (`auto` = one per core). Not a Distribution key. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
 });
 
 const log = section({

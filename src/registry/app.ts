@@ -12,8 +12,11 @@ import type { RegistryServices, RequestContext } from './context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Produces the Prometheus exposition (this process's, or the whole cluster's). */
+export type MetricsExporter = () => Promise<{ text: string; contentType: string }>;
+
 /** Creates the `(req, res)` listener for the registry API, health and metrics. */
-export function createRegistryListener(services: RegistryServices, health: HealthChecker): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRegistryListener(services: RegistryServices, health: HealthChecker, exportMetrics: MetricsExporter): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, metrics, log } = services;
   const prefix = config.http.prefix.replace(/\/+$/, '');
   const extraHeaders = Object.entries(config.http.headers);
@@ -79,8 +82,8 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       }
       if (path === '/metrics') {
         routeLabel = 'metrics';
-        metrics.registry.metrics().then((text) => {
-          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        exportMetrics().then(({ text, contentType }) => {
+          res.writeHead(200, { 'Content-Type': contentType });
           res.end(text);
         }, fail);
         return;

@@ -15,7 +15,8 @@ import { legacyMetadataStore } from '../metadata/legacy/legacy-store.js';
 import { startHealthChecks } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { createRegistryListener } from '../registry/app.js';
+import { createRegistryListener, type MetricsExporter } from '../registry/app.js';
+import { clusterMetricsSource, isClusterWorker, workerIndex } from './cluster.js';
 import type { RegistryServices } from '../registry/context.js';
 import { createStorageDriver } from '../storage/factory.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -67,7 +68,11 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
   const { log } = services;
   await driver.health();
   const health = startHealthChecks(driver, config.health.storagedriver);
-  const listener = createRegistryListener(services, health);
+  const { metrics } = services;
+  const exportMetrics: MetricsExporter = isClusterWorker()
+    ? clusterMetricsSource(metrics.registry)
+    : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
+  const listener = createRegistryListener(services, health, exportMetrics);
   const tls = config.http.tls;
   const server = tls
     ? createHttpsServer({ cert: readFileSync(tls.certificate), key: readFileSync(tls.key), minVersion: tls.minimumtls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' }, listener)
@@ -75,7 +80,9 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
   server.requestTimeout = 0;
-  const stopPurge = config.storage.maintenance.uploadpurging.enabled && !config.storage.maintenance.readonly.enabled ? schedulePurges(driver, config.storage.maintenance.uploadpurging, log) : () => undefined;
+  // One purger per node: in a cluster only the first worker runs it.
+  const purging = config.storage.maintenance.uploadpurging.enabled && !config.storage.maintenance.readonly.enabled && workerIndex() === 0;
+  const stopPurge = purging ? schedulePurges(driver, config.storage.maintenance.uploadpurging, log) : () => undefined;
 
   if (config.http.net === 'unix') {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.addr, resolve));
@@ -86,8 +93,10 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
   const address = server.address();
   const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
-  log.warn('no auth section is configured: the registry is open to anyone who can reach it');
-  if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');
+  if (workerIndex() === 0) {
+    log.warn('no auth section is configured: the registry is open to anyone who can reach it');
+    if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');
+  }
 
   return {
     server,
