@@ -68,6 +68,14 @@ function rssPeakMiB(pid: number): number {
   return peak;
 }
 
+/** Median of BENCH_REPEAT runs (default 3): this VM's figures vary by ±30% from run to run. */
+async function median(fn: () => Promise<number>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_REPEAT ?? 3); i++) runs.push(await fn());
+  runs.sort((x, y) => x - y);
+  return runs[Math.floor(runs.length / 2)] as number;
+}
+
 async function main(): Promise<void> {
   for (const cmd of ['docker-registry', 'wrk', 'ab', 'curl']) {
     if (!hasCommand(cmd)) throw new Error(`${cmd} is missing: apt-get install -y ${cmd}`);
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
   let wharfPeak = 0;
   for (const row of ROWS) {
     if (only && !only.test(row.name)) continue;
-    const [a, b] = [await row.run(targets[0] as Target, ctx), await row.run(targets[1] as Target, ctx)];
+    const [a, b] = [await median(() => row.run(targets[0] as Target, ctx)), await median(() => row.run(targets[1] as Target, ctx))];
     if (row.name.includes('push, monolithic')) wharfPeak = rssPeakMiB(targets[0]?.pid as number);
     const line = `${pad(row.name, 36)}${pad(`${a.toFixed(1)} ${row.unit}`, 16)}${pad(`${b.toFixed(1)} ${row.unit}`, 16)}${(a / b).toFixed(2)}x`;
     lines.push(line);

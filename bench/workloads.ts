@@ -103,8 +103,9 @@ async function curlGet(url: string): Promise<void> {
   if (stdout.trim() !== '200') throw new Error(`GET ${url}: ${stdout}`);
 }
 
-/** One GET of the whole blob with curl. */
+/** One GET of the whole blob with curl (pushed first, untimed, when missing). */
 export async function pull(base: string, name: string, f: BigFile): Promise<number> {
+  if ((await send(base, 'HEAD', `/v2/${name}/blobs/${f.digest}`)).status !== 200) await pushMonolithic(base, name, f);
   return f.size / MiB / (await timed(() => curlGet(`${base}/v2/${name}/blobs/${f.digest}`)));
 }
 

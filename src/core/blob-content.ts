@@ -3,7 +3,8 @@
  * metadata modes. Whether a repository may see a blob is the metadata store's
  * business; this module only stores and serves bytes.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { blobDataPath } from '../storage/layout.js';
 import { getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
@@ -26,6 +27,13 @@ export class BlobContent {
   /** Streams `[start, end)` of a blob. */
   open(digest: Digest, start?: number, end?: number): Promise<Readable> {
     return this.driver.reader(blobDataPath(digest), start, end);
+  }
+
+  /** Writes `[start, end)` of a blob into `dest` (not ending it), by the driver's fast path when it has one. */
+  async sendTo(digest: Digest, start: number, end: number, dest: Writable): Promise<void> {
+    if (this.driver.copyRange) return this.driver.copyRange(blobDataPath(digest), start, end, dest);
+    const source = await this.open(digest, start, end);
+    await pipeline(source, dest, { end: false });
   }
 
   /** Whole bytes of a small blob (a manifest), cached; undefined when absent. */

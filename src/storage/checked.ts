@@ -35,8 +35,10 @@ export function checkedDriver(inner: StorageDriver, metrics?: Metrics): StorageD
       },
     );
   };
+  const copyRange = inner.copyRange?.bind(inner);
   return {
     name: inner.name,
+    ...(copyRange ? { copyRange: (p: string, s: number, e: number, d: import('node:stream').Writable) => timed('copy_range', [p], () => copyRange(p, s, e, d)) } : {}),
     getContent: (p) => timed('get_content', [p], () => inner.getContent(p)),
     putContent: (p, c) => timed('put_content', [p], () => inner.putContent(p, c)),
     reader: (p, o, e) => timed('reader', [p], () => inner.reader(p, o, e)),

@@ -66,6 +66,12 @@ export interface StorageDriver {
   redirectURL(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined>;
   /** Checks the backend is reachable (used by /debug/health). */
   health(): Promise<void>;
+  /**
+   * Optional fast path: writes `[start, end)` of an object into `dest`
+   * (without ending it), faster than piping {@link reader}. Drivers that can
+   * recycle buffers (filesystem) provide it; callers fall back to `reader`.
+   */
+  copyRange?(path: string, start: number, end: number, dest: Writable): Promise<void>;
 }
 
 /** Lists a directory, returning [] when it does not exist. */

@@ -9,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
+import { copyFileRange } from './fs-copy-range.js';
 import { InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 /** Prefix of the temporary files the driver writes before renaming; hidden from listings. */
@@ -135,6 +136,8 @@ export function filesystemDriver(options: FilesystemOptions): StorageDriver {
     },
 
     redirectURL: async () => undefined,
+
+    copyRange: (p, start, end, dest) => wrapMissing(p, () => copyFileRange(full(p), start, end, dest)),
 
     async health() {
       await fs.mkdir(root, { recursive: true });

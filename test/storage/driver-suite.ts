@@ -78,6 +78,20 @@ export function runDriverSuite(label: string, make: () => Promise<StorageDriver>
       await assert.rejects(d.reader('/r', 11), InvalidOffsetError);
     });
 
+    it('copyRange, when the driver has it, writes exactly the range and leaves the destination open', async (t) => {
+      const d = await make();
+      if (!d.copyRange) return t.skip(`${label} has no copyRange; reader is used`);
+      const data = randomBytes(3 * 1024 * 1024 + 11);
+      await d.putContent('/cr', data);
+      const chunks: Buffer[] = [];
+      const { Writable } = await import('node:stream');
+      const sink = new Writable({ write(c: Buffer, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
+      await d.copyRange('/cr', 5, data.length - 3, sink);
+      assert.ok(Buffer.concat(chunks).equals(data.subarray(5, data.length - 3)));
+      assert.equal(sink.writableEnded, false);
+      await assert.rejects(d.copyRange('/missing', 0, 1, sink), PathNotFoundError);
+    });
+
     it('writer streams a large object and append continues it', async () => {
       const d = await make();
       const part1 = randomBytes(3 * 1024 * 1024 + 7);

@@ -1,7 +1,6 @@
 /**
  * Blob GET, HEAD (with Range and redirects) and DELETE.
  */
-import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../digest.js';
 import { regErr } from '../errors.js';
 import { parseRange } from '../range.js';
@@ -40,9 +39,9 @@ export async function getBlob(ctx: RequestContext, name: string, digestText: str
     ctx.res.end();
     return;
   }
-  const stream = await content.open(digest, start, end);
   ctx.res.writeHead(range ? 206 : 200, headers);
-  await pipeline(stream, ctx.res);
+  await content.sendTo(digest, start, end, ctx.res);
+  ctx.res.end();
 }
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from the repository. */
