@@ -8,7 +8,7 @@ import { baseName, layerLinkPath, referrerLinkPath, referrersDir, repoDir, REPOS
 import { deleteIfExists, listOrEmpty, statOrUndefined, type StorageDriver } from '../../storage/driver.js';
 import { tryParseDigest, type Digest } from '../../registry/digest.js';
 import type { ManifestRecord, MetadataStore, Page } from '../store.js';
-import { readLink, writeLink } from './link-files.js';
+import { ensureLink, readLink, writeLink } from './link-files.js';
 
 function paginate(sorted: string[], limit: number, last?: string): Page<string> {
   const start = last === undefined ? 0 : sorted.findIndex((s) => s > last);
@@ -64,8 +64,8 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
     isManifestLinked: async (name, digest) => (await readLink(driver, revisionLinkPath(name, digest)))?.value === digest.value,
 
     async putManifest(name, record: ManifestRecord) {
-      await writeLink(driver, revisionLinkPath(name, record.digest), record.digest);
-      if (record.subject) await writeLink(driver, referrerLinkPath(name, record.subject, record.digest), record.digest);
+      await ensureLink(driver, revisionLinkPath(name, record.digest), record.digest);
+      if (record.subject) await ensureLink(driver, referrerLinkPath(name, record.subject, record.digest), record.digest);
     },
 
     async deleteManifest(name, digest) {
@@ -82,8 +82,8 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
 
     async tag(name, tag, digest) {
       // History entry first, then the current pointer (Distribution's order).
-      await writeLink(driver, tagIndexLinkPath(name, tag, digest), digest);
-      await writeLink(driver, tagCurrentLinkPath(name, tag), digest);
+      await ensureLink(driver, tagIndexLinkPath(name, tag, digest), digest);
+      await ensureLink(driver, tagCurrentLinkPath(name, tag), digest);
     },
 
     async untag(name, tag) {

@@ -15,3 +15,8 @@ export async function readLink(driver: StorageDriver, path: string): Promise<Dig
 export function writeLink(driver: StorageDriver, path: string, digest: Digest): Promise<void> {
   return driver.putContent(path, Buffer.from(digest.value));
 }
+
+/** Writes a link unless it already holds `digest`: one read instead of a write for re-pushes. */
+export async function ensureLink(driver: StorageDriver, path: string, digest: Digest): Promise<void> {
+  if ((await readLink(driver, path))?.value !== digest.value) await writeLink(driver, path, digest);
+}
