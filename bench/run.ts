@@ -89,6 +89,15 @@ async function main(): Promise<void> {
     { label: 'Wharf', url: wharf.url, pid: wharf.proc.pid as number, stop: () => wharf.kill() },
     { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
   ];
+  try {
+    await runRows(targets, ctx);
+  } finally {
+    for (const t of targets) await t.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function runRows(targets: Target[], ctx: Ctx): Promise<void> {
   for (const t of targets) await W.seed(t.url);
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
   const lines: string[] = [];
@@ -105,9 +114,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   }
   const finalPeak = rssPeakMiB(targets[0]?.pid as number);
-  process.stdout.write(`Wharf peak RSS: ${wharfPeak.toFixed(1)} MiB after the ${gib} GiB push, ${finalPeak.toFixed(1)} MiB over the whole run\n`);
-  for (const t of targets) await t.stop();
-  await rm(work, { recursive: true, force: true });
+  process.stdout.write(`Wharf peak RSS (largest process): ${wharfPeak.toFixed(1)} MiB after the ${gib} GiB pushes, ${finalPeak.toFixed(1)} MiB over the whole run\n`);
 }
 
 await main();

@@ -32,10 +32,15 @@ export interface RequestContext {
   readonly log: Logger;
 }
 
-/** The Location base for URLs the registry hands out (relative unless `http.host` is set). */
+/**
+ * A URL the registry hands out (Location, Link) for an API path: behind
+ * `http.prefix`, and absolute on `http.host` when that is set (unless
+ * `http.relativeurls`).
+ */
 export function urlFor(ctx: RequestContext, path: string): string {
-  const host = ctx.services.config.http.host;
-  return host && !ctx.services.config.http.relativeurls ? new URL(path, host).toString() : path;
+  const { host, prefix, relativeurls } = ctx.services.config.http;
+  const full = prefix.replace(/\/+$/, '') + path;
+  return host && !relativeurls ? new URL(full, host).toString() : full;
 }
 
 /** Throws UNSUPPORTED when deletes are disabled (`storage.delete.enabled: false`). */

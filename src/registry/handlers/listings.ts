@@ -4,7 +4,7 @@
 import { OCI_INDEX } from '../../manifest/media-types.js';
 import { parseDigest } from '../digest.js';
 import { nextLink, pageRequest } from '../pagination.js';
-import { sendJson, type RequestContext } from '../context.js';
+import { sendJson, urlFor, type RequestContext } from '../context.js';
 
 /** Catalog page size when the client gives no `n`, and the most it may ask for. */
 const CATALOG_DEFAULT = 100;
@@ -24,7 +24,7 @@ export async function catalog(ctx: RequestContext): Promise<void> {
   const page = limit === 0 ? { items: [], more: false } : await ctx.services.metadata.listRepositories(limit, last);
   const headers: Record<string, string> = {};
   const lastItem = page.items[page.items.length - 1];
-  if (page.more && lastItem) headers.Link = nextLink('/v2/_catalog', limit, lastItem);
+  if (page.more && lastItem) headers.Link = nextLink(urlFor(ctx, '/v2/_catalog'), limit, lastItem);
   sendJson(ctx.res, 200, { repositories: page.items }, headers);
 }
 
@@ -35,7 +35,7 @@ export async function tagList(ctx: RequestContext, name: string): Promise<void> 
   const items = n === 0 ? [] : page.items;
   const headers: Record<string, string> = {};
   const lastItem = items[items.length - 1];
-  if (n !== undefined && page.more && lastItem) headers.Link = nextLink(`/v2/${name}/tags/list`, n, lastItem);
+  if (n !== undefined && page.more && lastItem) headers.Link = nextLink(urlFor(ctx, `/v2/${name}/tags/list`), n, lastItem);
   sendJson(ctx.res, 200, { name, tags: items }, headers);
 }
 
