@@ -11,8 +11,9 @@ parentPort.on('message', (m) => {
     case 'update': {
       let h = states.get(m.key);
       if (!h) states.set(m.key, (h = createHash('sha256')));
-      h.update(new Uint8Array(m.buf));
-      parentPort.postMessage({ op: 'ack', bytes: m.buf.byteLength });
+      h.update(new Uint8Array(m.buf, 0, m.len));
+      // Hand the memory back for reuse: left here, it would pile up until this thread's next GC.
+      parentPort.postMessage({ op: 'ack', buf: m.buf }, [m.buf]);
       break;
     }
     case 'digest': {

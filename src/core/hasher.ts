@@ -2,13 +2,16 @@
  * Running sha256 hashes of uploads, computed on a worker thread so a push
  * uses both cores: the main thread receives and writes bytes, the worker
  * hashes them. Chunks are copied into 1 MiB batches whose memory is handed
- * to the worker (no second copy); at most {@link MAX_IN_FLIGHT} bytes wait
- * for the worker, so memory stays flat whatever the blob size.
+ * to the worker and handed back after hashing, then reused; at most
+ * {@link MAX_IN_FLIGHT} bytes wait for the worker, so memory stays flat
+ * whatever the blob size.
  */
 import { Worker } from 'node:worker_threads';
 
 const BATCH = 1024 * 1024;
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+/** Batch buffers kept for reuse; more than in flight at once is never needed. */
+const POOL = MAX_IN_FLIGHT / BATCH + 2;
 
 /** A pool of one worker holding many named running hashes. */
 export class Hasher {
@@ -16,15 +19,18 @@ export class Hasher {
   private inFlight = 0;
   private waiters: Array<() => void> = [];
   private readonly pending = new Map<number, (hex: string) => void>();
+  private readonly free: ArrayBuffer[] = [];
   private nextId = 0;
 
   private get w(): Worker {
     if (!this.worker) {
       const w = new Worker(new URL('./hash-worker.mjs', import.meta.url));
       w.unref();
-      w.on('message', (m: { op: string; bytes?: number; id?: number; hex?: string }) => {
+      w.on('message', (m: { op: string; buf?: ArrayBuffer; id?: number; hex?: string }) => {
         if (m.op === 'ack') {
-          this.inFlight -= m.bytes as number;
+          const buf = m.buf as ArrayBuffer;
+          this.inFlight -= buf.byteLength;
+          if (this.free.length < POOL) this.free.push(buf);
           const ready = this.waiters;
           this.waiters = [];
           for (const r of ready) r();
@@ -43,11 +49,17 @@ export class Hasher {
     return new HashFeed(this, key);
   }
 
-  /** Sends one batch; resolves when the worker has room for more. */
-  async send(key: string, buf: Buffer): Promise<void> {
-    const ab = buf.buffer.byteLength === buf.length && buf.byteOffset === 0 ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+  /** A batch buffer, reused when one has come back from the worker. */
+  take(): Buffer {
+    const ab = this.free.pop();
+    return ab ? Buffer.from(ab) : Buffer.from(new ArrayBuffer(BATCH));
+  }
+
+  /** Sends the first `len` bytes of a batch taken with {@link take}; resolves when the worker has room for more. */
+  async send(key: string, batch: Buffer, len: number): Promise<void> {
+    const ab = batch.buffer as ArrayBuffer;
     this.inFlight += ab.byteLength;
-    this.w.postMessage({ op: 'update', key, buf: ab }, [ab as ArrayBuffer]);
+    this.w.postMessage({ op: 'update', key, buf: ab, len }, [ab]);
     while (this.inFlight > MAX_IN_FLIGHT) await new Promise<void>((r) => this.waiters.push(r));
   }
 
@@ -74,13 +86,15 @@ export class Hasher {
 
 /** Batches the chunks of one upload into the hasher. */
 export class HashFeed {
-  private batch = Buffer.allocUnsafeSlow(BATCH);
+  private batch: Buffer;
   private used = 0;
 
   constructor(
     private readonly hasher: Hasher,
     private readonly key: string,
-  ) {}
+  ) {
+    this.batch = hasher.take();
+  }
 
   /** Adds a chunk; resolves when it may be reused and more may come. */
   async update(chunk: Buffer): Promise<void> {
@@ -97,9 +111,10 @@ export class HashFeed {
   /** Sends whatever is batched. */
   async flush(): Promise<void> {
     if (this.used === 0) return;
-    const full = this.batch.subarray(0, this.used);
-    this.batch = Buffer.allocUnsafeSlow(BATCH);
+    const full = this.batch;
+    const len = this.used;
+    this.batch = this.hasher.take();
     this.used = 0;
-    await this.hasher.send(this.key, full);
+    await this.hasher.send(this.key, full, len);
   }
 }
