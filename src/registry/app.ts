@@ -5,15 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HealthChecker } from '../observability/health.js';
+import { serveOpsEndpoint, type MetricsExporter } from '../observability/endpoints.js';
 import { ERROR_CODES, regErr, renderErrors, toRegistryError } from './errors.js';
 import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
 import type { RegistryServices, RequestContext } from './context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** Produces the Prometheus exposition (this process's, or the whole cluster's). */
-export type MetricsExporter = () => Promise<{ text: string; contentType: string }>;
 
 /** Creates the `(req, res)` listener for the registry API, health and metrics. */
 export function createRegistryListener(services: RegistryServices, health: HealthChecker, exportMetrics: MetricsExporter): (req: IncomingMessage, res: ServerResponse) => void {
@@ -72,20 +70,8 @@ export function createRegistryListener(services: RegistryServices, health: Healt
     };
 
     try {
-      if (path === '/debug/health') {
-        routeLabel = 'health';
-        const failing = health.status();
-        const ok = Object.keys(failing).length === 0;
-        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(failing));
-        return;
-      }
-      if (path === '/metrics') {
-        routeLabel = 'metrics';
-        exportMetrics().then(({ text, contentType }) => {
-          res.writeHead(200, { 'Content-Type': contentType });
-          res.end(text);
-        }, fail);
+      if (serveOpsEndpoint(path, res, health, exportMetrics, '/metrics', fail)) {
+        routeLabel = 'ops';
         return;
       }
       const route = matchRoute(path);

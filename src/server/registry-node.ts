@@ -15,7 +15,8 @@ import { legacyMetadataStore } from '../metadata/legacy/legacy-store.js';
 import { startHealthChecks } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { createRegistryListener, type MetricsExporter } from '../registry/app.js';
+import { createRegistryListener } from '../registry/app.js';
+import { createDebugListener, type MetricsExporter } from '../observability/endpoints.js';
 import { clusterMetricsSource, isClusterWorker, workerIndex } from './cluster.js';
 import type { RegistryServices } from '../registry/context.js';
 import { createStorageDriver } from '../storage/factory.js';
@@ -56,6 +57,17 @@ export function buildServices(config: Config, opts: NodeOptions = {}): { service
   return { services: { config, metadata, content, manifests, uploads, metrics, log }, driver };
 }
 
+/** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
+async function startDebugServer(config: Config, health: ReturnType<typeof startHealthChecks>, exportMetrics: MetricsExporter): Promise<Server | undefined> {
+  const debug = config.http.debug;
+  if (!debug?.addr) return undefined;
+  const metricsPath = debug.prometheus.enabled ? debug.prometheus.path : '\0disabled';
+  const server = createHttpServer(createDebugListener(health, exportMetrics, metricsPath));
+  const { host, port } = splitAddr(debug.addr);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return server;
+}
+
 function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
@@ -90,6 +102,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     const { host, port } = splitAddr(config.http.addr);
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   }
+  const debug = await startDebugServer(config, health, exportMetrics);
   const address = server.address();
   const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
@@ -105,6 +118,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     url,
     async close() {
       stopPurge();
+      debug?.close();
       health.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
