@@ -1,19 +1,21 @@
 /**
  * Running sha256 hashes of uploads, computed on a worker thread so a push
  * uses both cores: the main thread receives and writes bytes, the worker
- * hashes them. Chunks are copied into 1 MiB batches whose memory is handed
- * to the worker and handed back after hashing, then reused; at most
+ * hashes them. Uploads are handled in 1 MiB batches from this pool; a batch
+ * is handed to the worker after it is written and handed back after hashing,
+ * then reused; at most
  * {@link MAX_IN_FLIGHT} bytes wait for the worker, so memory stays flat
  * whatever the blob size.
  */
 import { Worker } from 'node:worker_threads';
 
-const BATCH = 1024 * 1024;
+/** Size of the batches uploads are written and hashed in. */
+export const BATCH = 1024 * 1024;
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 /** Batch buffers kept for reuse; more than in flight at once is never needed. */
 const POOL = MAX_IN_FLIGHT / BATCH + 2;
 
-/** A pool of one worker holding many named running hashes. */
+/** One worker holding many named running hashes, and the pool of batch buffers. */
 export class Hasher {
   private worker: Worker | undefined;
   private inFlight = 0;
@@ -44,15 +46,15 @@ export class Hasher {
     return this.worker;
   }
 
-  /** Starts a stream of updates for `key`; call {@link HashFeed.flush} before asking for the digest. */
-  feed(key: string): HashFeed {
-    return new HashFeed(this, key);
-  }
-
-  /** A batch buffer, reused when one has come back from the worker. */
+  /** A batch buffer of {@link BATCH} bytes, reused when one has come back. */
   take(): Buffer {
     const ab = this.free.pop();
     return ab ? Buffer.from(ab) : Buffer.from(new ArrayBuffer(BATCH));
+  }
+
+  /** Returns a buffer from {@link take} that was not sent to the worker. */
+  give(batch: Buffer): void {
+    if (this.free.length < POOL) this.free.push(batch.buffer as ArrayBuffer);
   }
 
   /** Sends the first `len` bytes of a batch taken with {@link take}; resolves when the worker has room for more. */
@@ -81,40 +83,5 @@ export class Hasher {
   async close(): Promise<void> {
     await this.worker?.terminate();
     this.worker = undefined;
-  }
-}
-
-/** Batches the chunks of one upload into the hasher. */
-export class HashFeed {
-  private batch: Buffer;
-  private used = 0;
-
-  constructor(
-    private readonly hasher: Hasher,
-    private readonly key: string,
-  ) {
-    this.batch = hasher.take();
-  }
-
-  /** Adds a chunk; resolves when it may be reused and more may come. */
-  async update(chunk: Buffer): Promise<void> {
-    let off = 0;
-    while (off < chunk.length) {
-      const n = Math.min(chunk.length - off, BATCH - this.used);
-      chunk.copy(this.batch, this.used, off, off + n);
-      this.used += n;
-      off += n;
-      if (this.used === BATCH) await this.flush();
-    }
-  }
-
-  /** Sends whatever is batched. */
-  async flush(): Promise<void> {
-    if (this.used === 0) return;
-    const full = this.batch;
-    const len = this.used;
-    this.batch = this.hasher.take();
-    this.used = 0;
-    await this.hasher.send(this.key, full, len);
   }
 }

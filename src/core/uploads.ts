@@ -7,8 +7,7 @@
  * digest has been verified; the final step is an atomic move.
  */
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { deleteIfExists, getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
 import { uploadDataPath, uploadDir, uploadStartedAtPath } from '../storage/layout.js';
 import { newHash, type Digest } from '../registry/digest.js';
@@ -17,6 +16,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { BlobContent } from './blob-content.js';
 import { Hasher } from './hasher.js';
 import { KeyLock } from './key-lock.js';
+import { sinkBody } from './upload-sink.js';
 
 /** The state of one upload session. */
 export interface UploadSession {
@@ -90,21 +90,10 @@ export class UploadService {
     this.hashes.delete(key);
     const valid = state !== undefined && state.offset === session.offset;
     if (state && !valid) this.hasher.drop(state.key);
-    const feed = valid ? this.hasher.feed(state.key) : undefined;
     const writer = await this.driver.writer(uploadDataPath(name, id), true);
-    let count = 0;
-    const limit = opts.length;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        count += chunk.length;
-        if (limit !== undefined && count > limit) return cb(regErr('SIZE_INVALID', 'body is longer than declared', { declared: limit }));
-        if (!feed) return cb(null, chunk);
-        feed.update(chunk).then(() => cb(null, chunk), cb);
-      },
-    });
+    let count: number;
     try {
-      await pipeline(body, tap, writer.stream);
-      await feed?.flush();
+      count = await sinkBody(body, writer, this.hasher, valid ? state.key : undefined, opts.length);
     } catch (err) {
       // Bytes may have reached the file but not the hash (or the reverse): re-hash at completion.
       if (state) this.hasher.drop(state.key);
@@ -114,8 +103,8 @@ export class UploadService {
     await writer.commit();
     const offset = session.offset + count;
     if (valid) this.hashes.set(key, { offset, key: state.key });
-    if (limit !== undefined && count !== limit) {
-      throw regErr('SIZE_INVALID', 'body is shorter than declared', { declared: limit, received: count });
+    if (opts.length !== undefined && count !== opts.length) {
+      throw regErr('SIZE_INVALID', 'body is shorter than declared', { declared: opts.length, received: count });
     }
     return { ...session, offset };
   }

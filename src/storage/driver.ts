@@ -14,10 +14,14 @@ export interface FileInfo {
   readonly isDir: boolean;
 }
 
-/** Streaming writer returned by {@link StorageDriver.writer}. Nothing it writes is final before commit. */
+/**
+ * Streaming writer returned by {@link StorageDriver.writer}. Nothing it
+ * writes is final before commit. Calls are sequential: await each write
+ * before the next.
+ */
 export interface FileWriter {
-  /** The stream to write bytes into; end it before commit. */
-  readonly stream: Writable;
+  /** Appends bytes; resolves once the driver no longer holds `chunk`, so the caller may reuse its memory. */
+  write(chunk: Uint8Array): Promise<void>;
   /** Bytes in the object so far, including what existed before an append. */
   size(): number;
   /** Makes the written bytes durable at the path. */

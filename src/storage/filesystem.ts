@@ -5,7 +5,6 @@
  * renamed into place, so a crash never leaves a partial object at a real path.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
@@ -104,35 +103,27 @@ export function filesystemDriver(options: FilesystemOptions): StorageDriver {
     async writer(p, append) {
       const target = full(p);
       await fs.mkdir(nodePath.dirname(target), { recursive: true });
-      let written = 0;
-      if (append) {
-        written = await fs.stat(target).then((s) => s.size, (err: unknown) => {
-          if (isMissing(err)) return 0;
-          throw err;
-        });
-      }
-      const stream = createWriteStream(target, { flags: append ? 'a' : 'w', highWaterMark: 1 << 20 });
-      const origWrite = stream.write.bind(stream);
-      // Count bytes as they are accepted, so size() is right at any moment.
-      stream.write = ((chunk: Buffer, ...rest: never[]) => {
-        written += chunk.length;
-        return origWrite(chunk, ...rest);
-      }) as typeof stream.write;
-      const finished = new Promise<void>((resolve, reject) => {
-        stream.once('close', resolve);
-        stream.once('error', reject);
-      });
-      finished.catch(() => undefined);
+      const fh = await fs.open(target, append ? 'a' : 'w');
+      let written = append ? (await fh.stat()).size : 0;
+      let closed = false;
+      const close = async () => {
+        if (!closed) {
+          closed = true;
+          await fh.close();
+        }
+      };
       const writer: FileWriter = {
-        stream,
-        size: () => written,
-        async commit() {
-          if (!stream.writableEnded) stream.end();
-          await finished;
+        async write(chunk) {
+          for (let off = 0; off < chunk.length; ) {
+            const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+            off += bytesWritten;
+            written += bytesWritten;
+          }
         },
+        size: () => written,
+        commit: close,
         async cancel() {
-          stream.destroy();
-          await finished.catch(() => undefined);
+          await close();
           await fs.rm(target, { force: true });
         },
       };

@@ -2,7 +2,7 @@
  * The `inmemory` driver: objects in a Map, for tests and throwaway runs.
  * Directories are implied by the paths of the objects under them.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { InvalidOffsetError, PathNotFoundError, type FileWriter, type StorageDriver } from './driver.js';
 
 interface Entry {
@@ -46,28 +46,17 @@ export function inmemoryDriver(): StorageDriver {
       const chunks: Buffer[] = append && objects.has(p) ? [get(p).data] : [];
       let size = chunks[0]?.length ?? 0;
       let cancelled = false;
-      const stream = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          chunks.push(chunk);
-          size += chunk.length;
-          cb();
-        },
-      });
-      const finished = new Promise<void>((resolve, reject) => {
-        stream.once('finish', resolve);
-        stream.once('error', reject);
-      });
       const writer: FileWriter = {
-        stream,
+        async write(chunk) {
+          chunks.push(Buffer.from(chunk));
+          size += chunk.length;
+        },
         size: () => size,
         async commit() {
-          if (!stream.writableEnded) stream.end();
-          await finished;
           if (!cancelled) objects.set(p, { data: Buffer.concat(chunks), modTime: new Date() });
         },
         async cancel() {
           cancelled = true;
-          stream.destroy();
           objects.delete(p);
         },
       };
