@@ -7,7 +7,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 /** The metrics a registry instance records. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Requests by route and status, per worker process (`worker` is 0 outside cluster mode). */
+  readonly httpRequests: Counter<'method' | 'route' | 'status' | 'worker'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly bytesIn: Counter<'route'>;
   readonly bytesOut: Counter<'route'>;
@@ -22,7 +23,7 @@ export function createMetrics(defaults = true): Metrics {
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({ name: 'wharf_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
+    httpRequests: new Counter({ name: 'wharf_http_requests_total', help: 'HTTP requests by route, status and worker process', labelNames: ['method', 'route', 'status', 'worker'], registers }),
     httpDuration: new Histogram({
       name: 'wharf_http_request_duration_seconds',
       help: 'HTTP request latency by route',

@@ -9,6 +9,7 @@ import { serveOpsEndpoint, type MetricsExporter } from '../observability/endpoin
 import { ERROR_CODES, regErr, renderErrors, toRegistryError } from './errors.js';
 import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
+import { workerIndex } from '../observability/worker-identity.js';
 import type { RegistryServices, RequestContext } from './context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -19,6 +20,7 @@ export function createRegistryListener(services: RegistryServices, health: Healt
   const prefix = config.http.prefix.replace(/\/+$/, '');
   const extraHeaders = Object.entries(config.http.headers);
   const accessLog = !config.log.accesslog.disabled;
+  const worker = String(workerIndex());
 
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -43,7 +45,7 @@ export function createRegistryListener(services: RegistryServices, health: Healt
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const method = req.method ?? 'GET';
-      metrics.httpRequests.inc({ method, route: routeLabel, status: String(res.statusCode) });
+      metrics.httpRequests.inc({ method, route: routeLabel, status: String(res.statusCode), worker });
       metrics.httpDuration.observe({ method, route: routeLabel }, seconds);
       metrics.bytesIn.inc({ route: routeLabel }, Math.max(0, socket.bytesRead - readBefore));
       metrics.bytesOut.inc({ route: routeLabel }, Math.max(0, socket.bytesWritten - writtenBefore));

@@ -62,8 +62,7 @@ export function superviseWorkers(n: number, log: Logger): { stop(): Promise<void
 /** True in a worker forked by {@link superviseWorkers}. */
 export const isClusterWorker = (): boolean => cluster.isWorker;
 
-/** The index of this worker (0 in a single process). */
-export const workerIndex = (): number => Number(process.env.WHARF_WORKER_INDEX ?? 0);
+export { workerIndex } from '../observability/worker-identity.js';
 
 let nextId = 0;
 const waiting = new Map<number, (r: { text?: string; contentType?: string; error?: string }) => void>();

@@ -38,7 +38,7 @@ describe('wharf CLI', () => {
       assert.ok(up, `server came up: ${out}`);
       assert.equal((await fetch(`http://127.0.0.1:${port}/debug/health`)).status, 200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      assert.match(metrics, /wharf_http_requests_total\{method="GET",route="base",status="200"\} 1/);
+      assert.match(metrics, /wharf_http_requests_total\{method="GET",route="base",status="200",worker="\d"\} 1/);
       assert.match(metrics, /wharf_storage_operation_duration_seconds_bucket/);
       assert.ok(existsSync(join(cwd, 'data')), 'data directory created');
       const line = out.split('\n').find((l) => l.includes('registry listening'));
