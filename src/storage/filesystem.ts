@@ -9,35 +9,11 @@ import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { copyFileRange } from './fs-copy-range.js';
+import { readWhole, writeViaRename } from './fs-small-files.js';
 import { InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 /** Prefix of the temporary files the driver writes before renaming; hidden from listings. */
 const TMP_PREFIX = '.wharf-tmp-';
-
-/**
- * Reads a whole file with one read call when it is small (links, manifests):
- * open, read, close — where readFile also stats the file first. On a regular
- * file a short read means end of file.
- */
-async function readSmallFirst(file: string): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const first = Buffer.allocUnsafe(16 * 1024);
-    const { bytesRead } = await fh.read(first, 0, first.length, 0);
-    if (bytesRead < first.length) return Buffer.from(first.subarray(0, bytesRead));
-    const chunks = [first];
-    for (let pos = bytesRead; ; ) {
-      const b = Buffer.allocUnsafe(256 * 1024);
-      const { bytesRead: n } = await fh.read(b, 0, b.length, pos);
-      if (n > 0) chunks.push(b.subarray(0, n));
-      pos += n;
-      if (n < b.length) break;
-    }
-    return Buffer.concat(chunks);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Options of the filesystem driver. */
 export interface FilesystemOptions {
@@ -63,24 +39,11 @@ export function filesystemDriver(options: FilesystemOptions): StorageDriver {
   return {
     name: 'filesystem',
 
-    getContent: (p) => wrapMissing(p, () => readSmallFirst(full(p))),
+    getContent: (p) => wrapMissing(p, () => readWhole(full(p))),
 
     async putContent(p, content) {
       const target = full(p);
-      const dir = nodePath.dirname(target);
-      const tmp = nodePath.join(dir, TMP_PREFIX + randomBytes(8).toString('hex'));
-      try {
-        // Create the directory only when the first write says it is missing: one call fewer in the common case.
-        await fs.writeFile(tmp, content).catch(async (err: unknown) => {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          await fs.mkdir(dir, { recursive: true });
-          await fs.writeFile(tmp, content);
-        });
-        await fs.rename(tmp, target);
-      } catch (err) {
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
+      await writeViaRename(nodePath.join(nodePath.dirname(target), TMP_PREFIX + randomBytes(8).toString('hex')), target, content);
     },
 
     reader: (p, offset = 0, end) =>
