@@ -19,6 +19,8 @@ describe('cluster mode', () => {
     try {
       // The test client opens a new connection per request, so requests alternate between the workers.
       const c = new TestClient(wharf.url);
+      // /metrics answers once every worker listens; from then on new connections alternate between them.
+      assert.equal((await c.req('GET', '/metrics')).status, 200);
       const data = randomBytes(5 * 1024 * 1024 + 123);
       let loc = (await c.req('POST', '/v2/cl/repo/blobs/uploads/')).header('location') as string;
       const chunk = 1024 * 1024;
