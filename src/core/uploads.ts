@@ -3,10 +3,12 @@
  * cancel. Bytes go to `_uploads/<id>/data`; the running sha256 is kept (on the
  * hasher's worker thread) beside the offset it covers, so a chunked push is
  * hashed once while streaming. If the state is lost (restart, another node or
- * process, a failed chunk) the file is re-hashed at completion. Nothing becomes a visible blob until its
+ * process, a failed chunk, or evicted as one of too many open uploads) the
+ * file is re-hashed at completion. Nothing becomes a visible blob until its
  * digest has been verified; the final step is an atomic move.
  */
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Readable } from 'node:stream';
 import { deleteIfExists, getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
 import { uploadDataPath, uploadDir, uploadStartedAtPath } from '../storage/layout.js';
@@ -43,11 +45,14 @@ interface HashState {
   key: string;
 }
 
+/** Running hashes kept at most; abandoned uploads must not grow memory without bound. */
+const MAX_HASH_STATES = 10_000;
+
 /** Manages upload sessions of all repositories. */
 export class UploadService {
-  private readonly hashes = new Map<string, HashState>();
-  private readonly lock = new KeyLock();
   private readonly hasher = new Hasher();
+  private readonly hashes = new LRUCache<string, HashState>({ max: MAX_HASH_STATES, dispose: (s, _k, reason) => reason === 'evict' && this.hasher.drop(s.key) });
+  private readonly lock = new KeyLock();
 
   constructor(
     private readonly driver: StorageDriver,

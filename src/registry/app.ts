@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HealthChecker } from '../observability/health.js';
 import { serveOpsEndpoint, type MetricsExporter } from '../observability/endpoints.js';
-import { ERROR_CODES, regErr, renderErrors, toRegistryError } from './errors.js';
+import { regErr, renderErrors, toRegistryError } from './errors.js';
 import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
 import { workerIndex } from '../observability/worker-identity.js';
@@ -67,6 +67,8 @@ export function createRegistryListener(services: RegistryServices, health: Healt
         return;
       }
       const body = req.method === 'HEAD' ? '' : renderErrors([e]);
+      // Refused before a large body was read: close rather than read and discard it to keep the connection.
+      if (!req.complete && Number(req.headers['content-length'] ?? 0) > 1024 * 1024) res.setHeader('Connection', 'close');
       res.writeHead(e.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
     };
@@ -86,7 +88,7 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       const allowed = ROUTE_METHODS[route.kind];
       if (!allowed.includes(req.method ?? '')) {
         res.setHeader('Allow', allowed.join(', '));
-        throw regErr('UNSUPPORTED', `method ${req.method ?? ''} is not allowed here`, undefined, ERROR_CODES.UNSUPPORTED.status);
+        throw regErr('UNSUPPORTED', `method ${req.method ?? ''} is not allowed here`);
       }
       dispatch(ctx, route).catch(fail);
     } catch (err) {
