@@ -4,6 +4,7 @@
  * independent (each uses its own repository) so they run in any order.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { sha256, type TestClient } from '../support/http.js';
 import { signedSchema1 } from '../support/schema1.js';
 
@@ -187,6 +188,19 @@ export const CASES: ConformanceCase[] = [
       assert.equal((await c.req('DELETE', loc)).status, 204);
       assertError(await c.req('GET', loc), 404, 'BLOB_UPLOAD_UNKNOWN');
       assertError(await c.req('PUT', `${loc}?digest=${sha256('abc')}`), 404, 'BLOB_UPLOAD_UNKNOWN');
+    },
+  },
+  {
+    name: 'a blob addressed by a sha512 digest is verified, stored and served',
+    async run(c, repo) {
+      const data = 'sha512 content';
+      const digest = `sha512:${createHash('sha512').update(data).digest('hex')}`;
+      const r = await c.req('POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`, { body: data });
+      assert.equal(r.status, 201);
+      assert.equal(r.header('docker-content-digest'), digest);
+      const g = await c.req('GET', `/v2/${repo}/blobs/${digest}`);
+      assert.equal(g.body.toString(), data);
+      assert.equal(g.header('docker-content-digest'), digest);
     },
   },
   {

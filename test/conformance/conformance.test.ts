@@ -51,3 +51,18 @@ describe(`registry API conformance (seed ${seed})`, () => {
     });
   });
 });
+
+describe(`registry API conformance on the inmemory driver (seed ${seed})`, () => {
+  let server: TestRegistry;
+  before(async () => {
+    server = await startWharf({ storage: { filesystem: undefined, inmemory: {} } });
+    if (server.node.driver.name !== 'inmemory') throw new Error(`expected the inmemory driver, got ${server.node.driver.name}`);
+  });
+  after(async () => server?.close());
+
+  shuffled(CASES.filter((c) => c.config === undefined)).forEach((c, i) => {
+    it(c.name, async () => {
+      await c.run(new TestClient(server.url), `mem/case${i}`);
+    });
+  });
+});
