@@ -20,6 +20,14 @@ const duration = (def: string) =>
     });
 
 const bool = (def: boolean) => z.boolean().default(def);
+const regex = z.string().refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 /** A section that may be absent or empty (`key:` with no value); it then takes its defaults. */
 const section = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, strict(shape));
@@ -73,7 +81,7 @@ const validation = section({
   disabled: bool(false),
   enabled: z.boolean().optional(),
   manifests: section({
-    urls: section({ allow: z.array(z.string()).default([]), deny: z.array(z.string()).default([]) }),
+    urls: section({ allow: z.array(regex).default([]), deny: z.array(regex).default([]) }),
     payloadsizelimit: z.number().int().positive().default(4 * 1024 * 1024),
     referencelimit: z.number().int().nonnegative().default(0),
     indexes: section({ platforms: z.enum(['all', 'none', 'list']).default('none') }).optional(),

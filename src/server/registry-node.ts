@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import { ConfigError } from '../config/load.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { BlobContent } from '../core/blob-content.js';
@@ -68,6 +69,25 @@ async function startDebugServer(config: Config, health: ReturnType<typeof startH
   return server;
 }
 
+/** Reads the files `http.tls` names; an unreadable one is a ConfigError naming its key. */
+function tlsOptions(tls: NonNullable<Config['http']['tls']>): HttpsServerOptions {
+  const read = (key: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError([`http.tls.${key}: cannot read ${file}: ${(err as Error).message}`]);
+    }
+  };
+  const clientCAs = tls.clientcas?.map((f, i) => read(`clientcas[${i}]`, f));
+  return {
+    cert: read('certificate', tls.certificate),
+    key: read('key', tls.key),
+    minVersion: tls.minimumtls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2',
+    // With clientcas, clients must present a certificate signed by one of them (mutual TLS), as in Distribution.
+    ...(clientCAs && clientCAs.length > 0 ? { ca: clientCAs, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
 function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
@@ -86,9 +106,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
   const listener = createRegistryListener(services, health, exportMetrics);
   const tls = config.http.tls;
-  const server = tls
-    ? createHttpsServer({ cert: readFileSync(tls.certificate), key: readFileSync(tls.key), minVersion: tls.minimumtls === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2' }, listener)
-    : createHttpServer(listener);
+  const server = tls ? createHttpsServer(tlsOptions(tls), listener) : createHttpServer(listener);
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
   server.requestTimeout = 0;

@@ -48,6 +48,28 @@ describe('TLS and the debug listener', { skip }, () => {
     assert.equal(status, 200);
   });
 
+  it('with http.tls.clientcas, refuses clients without a certificate signed by those CAs', async () => {
+    const o = (...a: string[]) => run('openssl', a);
+    await o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=client-ca', '-keyout', join(work, 'cca.key'), '-out', join(work, 'cca.crt'));
+    await o('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=client', '-keyout', join(work, 'client.key'), '-out', join(work, 'client.csr'));
+    await o('x509', '-req', '-in', join(work, 'client.csr'), '-CA', join(work, 'cca.crt'), '-CAkey', join(work, 'cca.key'), '-CAcreateserial', '-days', '1', '-out', join(work, 'client.crt'));
+    const mtls = await startWharf({ http: { tls: { certificate: join(work, 'ca.crt'), key: join(work, 'key.pem'), clientcas: [join(work, 'cca.crt')] } } });
+    try {
+      const ca = await readFile(join(work, 'ca.crt'));
+      const get = (extra: Record<string, Buffer>) =>
+        new Promise<number>((resolve) => {
+          request(`${mtls.url}/v2/`, { ca, ...extra }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on('error', () => resolve(-1)).end();
+        });
+      assert.equal(await get({}), -1, 'no client certificate: handshake refused');
+      assert.equal(await get({ cert: await readFile(join(work, 'client.crt')), key: await readFile(join(work, 'client.key')) }), 200);
+    } finally {
+      await mtls.close();
+    }
+  });
+
   it('answers health and metrics on http.debug.addr, and nothing else', async () => {
     const base = `http://127.0.0.1:${debugPort}`;
     assert.equal((await fetch(`${base}/debug/health`)).status, 200);

@@ -58,6 +58,8 @@ describe('configuration', () => {
     assert.match(problems(() => parseConfig({ log: { level: 'loud' } }))[0] ?? '', /^log\.level:/);
     assert.match(problems(() => parseConfig({ storage: { filesystem: {}, inmemory: {} } }))[0] ?? '', /exactly one storage driver/);
     assert.match(problems(() => parseConfig({ version: '0.2' }))[0] ?? '', /^version:/);
+    assert.match(problems(() => parseConfig({ validation: { manifests: { urls: { allow: ['(unclosed'] } } } }))[0] ?? '', /^validation\.manifests\.urls\.allow\.0: not a valid regular expression/);
+    assert.match(problems(() => parseConfig({ http: { workers: 0 } }))[0] ?? '', /^http\.workers:/);
   });
   it('reports a missing file and YAML syntax errors', async () => {
     await assert.rejects(loadConfig('/nonexistent/config.yml', {}), ConfigError);
