@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import { superviseWorkers, workerCount } from '../server/cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startRegistryNode } from '../server/registry-node.js';
+import { addDatabaseCommands } from './database.js';
 
 const program = new Command();
 program.name('wharf').description('Wharf container registry').showHelpAfterError();
@@ -38,6 +39,8 @@ program
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+
+addDatabaseCommands(program);
 
 const config = program.command('config').description('configuration tools');
 config

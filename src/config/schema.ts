@@ -96,6 +96,22 @@ const health = section({
   storagedriver: section({ enabled: bool(true), interval: duration('10s'), threshold: z.number().int().positive().default(3) }),
 });
 
+const database = section({
+  /** Metadata in PostgreSQL instead of link files. Off by default until import from legacy data exists (issue 3). */
+  enabled: bool(false),
+  host: z.string().optional(),
+  port: z.number().int().min(1).max(65535).default(5432),
+  user: z.string().default('postgres'),
+  password: z.string().optional(),
+  dbname: z.string().default('registry'),
+  sslmode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+  sslcert: z.string().optional(),
+  sslkey: z.string().optional(),
+  sslrootcert: z.string().optional(),
+  connecttimeout: duration('0s'),
+  pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).default(20), maxlifetime: duration('0s'), maxidletime: duration('10m') }),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
@@ -105,6 +121,7 @@ export const configSchema = strict({
   validation,
   compatibility,
   health,
+  database,
 });
 
 /** A validated configuration, after defaults. */

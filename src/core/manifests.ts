@@ -101,7 +101,17 @@ export class ManifestService {
     await this.checkReferences(name, parsed);
     await this.content.write(digest, body);
     this.mediaTypes.set(digest.value, parsed.mediaType);
-    await this.metadata.putManifest(name, { digest, mediaType: parsed.mediaType, size: body.length, artifactType: parsed.artifactType, annotations: parsed.annotations, subject: parsed.subject });
+    await this.metadata.putManifest(name, {
+      digest,
+      mediaType: parsed.mediaType,
+      size: body.length,
+      artifactType: parsed.artifactType,
+      annotations: parsed.annotations,
+      subject: parsed.subject,
+      payload: body,
+      blobs: parsed.blobs,
+      manifests: parsed.manifests.map((m) => m.digest),
+    });
     if (!refDigest) await this.metadata.tag(name, reference, digest);
     return { digest, subject: parsed.subject };
   }

@@ -134,7 +134,7 @@ export class UploadService {
         throw regErr('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.value, actual: `${digest.algorithm}:${actual}` });
       }
       if ((await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
-      await this.metadata.linkBlob(name, digest);
+      await this.metadata.linkBlob(name, digest, session.offset);
       await this.discard(name, id);
       return { size: session.offset };
     });

@@ -16,6 +16,12 @@ export interface ManifestRecord {
   readonly annotations?: Readonly<Record<string, string>> | undefined;
   /** The manifest this one refers to (`subject`), for the referrers API. */
   readonly subject?: Digest | undefined;
+  /** The bytes as pushed (the database keeps them; legacy mode has them as a blob). */
+  readonly payload: Buffer;
+  /** Blobs the manifest references (config, layers), for sizes and garbage collection. */
+  readonly blobs: ReadonlyArray<{ readonly digest: Digest; readonly size: number; readonly mediaType: string }>;
+  /** Child manifests (of an index). */
+  readonly manifests: readonly Digest[];
 }
 
 /** One page of a sorted listing; `more` tells whether entries follow the last one. */
@@ -36,8 +42,8 @@ export interface MetadataStore {
 
   /** True when the blob is linked into the repository. */
   isBlobLinked(name: string, digest: Digest): Promise<boolean>;
-  /** Links an existing blob into the repository. */
-  linkBlob(name: string, digest: Digest): Promise<void>;
+  /** Links an existing blob of `size` bytes into the repository. */
+  linkBlob(name: string, digest: Digest, size: number): Promise<void>;
   /** Removes the blob link; false when it was not linked. */
   unlinkBlob(name: string, digest: Digest): Promise<boolean>;
 

@@ -12,7 +12,8 @@ import { BlobContent } from '../core/blob-content.js';
 import { ManifestService } from '../core/manifests.js';
 import { UploadService } from '../core/uploads.js';
 import { schedulePurges } from '../maintenance/upload-purge.js';
-import { legacyMetadataStore } from '../metadata/legacy/legacy-store.js';
+import { createMetadataBackend } from '../metadata/factory.js';
+import type { Database } from '../metadata/database/queryer.js';
 import { startHealthChecks } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -41,11 +42,11 @@ export interface NodeOptions {
 }
 
 /** Builds the services of the data plane. */
-export function buildServices(config: Config, opts: NodeOptions = {}): { services: RegistryServices; driver: StorageDriver } {
+export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; database?: Database | undefined }> {
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
-  const metadata = legacyMetadataStore(driver);
+  const { store: metadata, database } = await createMetadataBackend(config, driver, metrics.registry);
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {
@@ -55,7 +56,7 @@ export function buildServices(config: Config, opts: NodeOptions = {}): { service
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log }, driver };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log }, driver, database };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
@@ -96,7 +97,7 @@ function splitAddr(addr: string): { host: string; port: number } {
 
 /** Starts a registry node listening on `http.addr`. */
 export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
-  const { services, driver } = buildServices(config, opts);
+  const { services, driver, database } = await buildServices(config, opts);
   const { log } = services;
   await driver.health();
   const health = startHealthChecks(driver, config.health.storagedriver);
@@ -141,6 +142,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.uploads.close();
+      await database?.close();
     },
   };
 }

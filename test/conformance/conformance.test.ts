@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import { TestClient } from '../support/http.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { CASES, type ConformanceCase } from './cases.js';
 
 const seed = Number(process.env.CONFORMANCE_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -63,6 +64,28 @@ describe(`registry API conformance on the inmemory driver (seed ${seed})`, () =>
   shuffled(CASES.filter((c) => c.config === undefined)).forEach((c, i) => {
     it(c.name, async () => {
       await c.run(new TestClient(server.url), `mem/case${i}`);
+    });
+  });
+});
+
+const noPostgres = await requirePostgres();
+
+describe(`registry API conformance in database mode on PostgreSQL (seed ${seed})`, { skip: noPostgres }, () => {
+  let server: TestRegistry;
+  let tdb: TestDatabase;
+  before(async () => {
+    tdb = await createMigratedTestDatabase();
+    server = await startWharf({ database: tdb.section });
+    if (server.node.services.metadata.mode !== 'database') throw new Error('expected database mode');
+  });
+  after(async () => {
+    await server?.close();
+    await tdb?.drop();
+  });
+
+  shuffled(CASES.filter((c) => c.config === undefined)).forEach((c, i) => {
+    it(c.name, async () => {
+      await c.run(new TestClient(server.url), `db/case${i}`);
     });
   });
 });

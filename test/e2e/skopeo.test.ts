@@ -12,20 +12,33 @@ import { after, before, describe, it } from 'node:test';
 import { OciLayout, type Desc } from '../support/oci-layout.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 const skip = requireCommand('skopeo');
+const noPostgres = await requirePostgres();
+
+/** The metadata setups every skopeo case runs in. */
+const SETUPS: Array<{ mode: 'legacy' | 'database'; skip: string | undefined }> = [
+  { mode: 'legacy', skip },
+  { mode: 'database', skip: skip ?? noPostgres },
+];
 const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-describe('skopeo end-to-end', { skip }, () => {
+for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`, { skip: setup.skip }, () => {
   let reg: TestRegistry;
+  let tdb: TestDatabase | undefined;
   let layout: OciLayout;
   let image: Desc;
   let index: Desc;
   let work: string;
 
   before(async () => {
-    reg = await startWharf();
+    if (setup.mode === 'database') {
+      tdb = await createMigratedTestDatabase();
+    }
+    reg = await startWharf(tdb ? { database: tdb.section } : {});
+    assert.equal(reg.node.services.metadata.mode, setup.mode);
     work = await mkdtemp(join(tmpdir(), 'wharf-skopeo-'));
     layout = await OciLayout.create(join(work, 'src'));
     image = await layout.image({ tag: 'v1', layers: 3, layerSize: 300_000 });
@@ -33,7 +46,10 @@ describe('skopeo end-to-end', { skip }, () => {
     await layout.artifact('sbom', image);
     await layout.flush();
   });
-  after(async () => reg?.close());
+  after(async () => {
+    await reg?.close();
+    await tdb?.drop();
+  });
 
   async function pushedDigest(src: string, dest: string, extra: string[] = []): Promise<string> {
     const file = join(work, `digest-${Math.random()}`);

@@ -30,8 +30,9 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
   if (mount !== null) {
     const digest = tryParseDigest(mount);
     // A mount that cannot happen is not an error: the client gets a session to push into (OCI 1.1).
-    if (digest && from && isValidName(from) && (await metadata.isBlobLinked(from, digest)) && (await content.size(digest)) !== undefined) {
-      await metadata.linkBlob(name, digest);
+    const size = digest && from && isValidName(from) && (await metadata.isBlobLinked(from, digest)) ? await content.size(digest) : undefined;
+    if (digest && size !== undefined) {
+      await metadata.linkBlob(name, digest, size);
       ctx.req.resume();
       sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
       return;

@@ -1,0 +1,54 @@
+/**
+ * `wharf database migrate up|down|status [config.yml]`.
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { openDatabase } from '../metadata/factory.js';
+import { migrateDown, migrateUp, migrationStatus } from '../metadata/database/migrator.js';
+import type { Database } from '../metadata/database/queryer.js';
+
+async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
+  const config = await loadConfig(path);
+  const db = openDatabase(config);
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Adds the `database` command group. */
+export function addDatabaseCommands(program: Command): void {
+  const migrate = program.command('database').description('metadata database tools').command('migrate').description('schema migrations');
+  migrate
+    .command('up')
+    .description('apply pending migrations')
+    .argument('[config]', 'config.yml with a database section')
+    .option('-n, --limit <n>', 'apply at most n migrations', (v) => Number(v))
+    .action((path: string | undefined, opts: { limit?: number }) =>
+      withDatabase(path, async (db) => {
+        const applied = await migrateUp(db, opts.limit ?? Infinity);
+        process.stdout.write(applied.length ? applied.map((id) => `applied ${id}\n`).join('') : 'no pending migrations\n');
+      }),
+    );
+  migrate
+    .command('down')
+    .description('revert the last applied migration (or the last n)')
+    .argument('[config]', 'config.yml with a database section')
+    .option('-n, --limit <n>', 'revert the last n migrations', (v) => Number(v), 1)
+    .action((path: string | undefined, opts: { limit: number }) =>
+      withDatabase(path, async (db) => {
+        const reverted = await migrateDown(db, opts.limit);
+        process.stdout.write(reverted.length ? reverted.map((id) => `reverted ${id}\n`).join('') : 'nothing to revert\n');
+      }),
+    );
+  migrate
+    .command('status')
+    .description('list migrations and whether each is applied')
+    .argument('[config]', 'config.yml with a database section')
+    .action((path: string | undefined) =>
+      withDatabase(path, async (db) => {
+        for (const m of await migrationStatus(db)) process.stdout.write(`${m.appliedAt ? `applied ${m.appliedAt.toISOString()}` : 'pending'}  ${m.id}\n`);
+      }),
+    );
+}

@@ -1,0 +1,147 @@
+/**
+ * The metadata store on PostgreSQL (SPEC 3.1, database mode): the same
+ * MetadataStore the legacy link files implement, over the schema of
+ * migrations/. Blob bytes stay in storage; manifests are also kept here with
+ * their payloads, references and layers (what sizes and online GC need).
+ * Text ordering uses the "C" collation so listings sort as in legacy mode.
+ */
+import { tryParseDigest, type Digest } from '../../registry/digest.js';
+import type { ManifestRecord, MetadataStore, Page } from '../store.js';
+import { ensureRepository, MediaTypes, repositoryId } from './lookups.js';
+import type { Database } from './queryer.js';
+
+const toDigests = (rows: Array<{ digest: string }>): Digest[] => rows.map((r) => tryParseDigest(r.digest)).filter((d): d is Digest => d !== undefined);
+
+function page(rows: Array<{ v: string }>, limit: number): Page<string> {
+  return { items: rows.slice(0, limit).map((r) => r.v), more: rows.length > limit };
+}
+
+/** Creates the database store over a migrated database. */
+export function databaseMetadataStore(db: Database): MetadataStore {
+  const mediaTypes = new MediaTypes();
+
+  return {
+    mode: 'database',
+
+    async listRepositories(limit, last) {
+      const rows = await db.query<{ v: string }>(
+        'repositories_list',
+        `SELECT r.path AS v FROM repositories r
+         WHERE ($1::text IS NULL OR r.path > $1 COLLATE "C")
+           AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)
+         ORDER BY r.path COLLATE "C" LIMIT $2`,
+        [last ?? null, limit + 1],
+      );
+      return page(rows, limit);
+    },
+
+    repositoryExists: async (name) => (await repositoryId(db, name)) !== undefined,
+
+    async isBlobLinked(name, digest) {
+      const rows = await db.query('blob_linked', 'SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE r.path = $1 AND rb.blob_digest = $2', [name, digest.value]);
+      return rows.length > 0;
+    },
+
+    async linkBlob(name, digest, size) {
+      await db.transaction(async (tx) => {
+        const repo = await ensureRepository(tx, name);
+        await tx.query('blob_create', 'INSERT INTO blobs (digest, size) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest.value, size]);
+        await tx.query('blob_link', 'INSERT INTO repository_blobs (repository_id, blob_digest) VALUES ($1, $2) ON CONFLICT DO NOTHING', [repo, digest.value]);
+      });
+    },
+
+    async unlinkBlob(name, digest) {
+      const rows = await db.query('blob_unlink', 'DELETE FROM repository_blobs rb USING repositories r WHERE r.id = rb.repository_id AND r.path = $1 AND rb.blob_digest = $2 RETURNING 1', [name, digest.value]);
+      return rows.length > 0;
+    },
+
+    async isManifestLinked(name, digest) {
+      const rows = await db.query('manifest_exists', 'SELECT 1 FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $2', [name, digest.value]);
+      return rows.length > 0;
+    },
+
+    async putManifest(name, record: ManifestRecord) {
+      await db.transaction(async (tx) => {
+        const repo = await ensureRepository(tx, name);
+        const mt = await mediaTypes.id(tx, record.mediaType);
+        const at = record.artifactType ? await mediaTypes.id(tx, record.artifactType) : null;
+        const total = record.size + record.blobs.reduce((n, b) => n + b.size, 0);
+        const inserted = await tx.query<{ id: string }>(
+          'manifest_create',
+          `INSERT INTO manifests (repository_id, digest, media_type_id, artifact_type_id, total_size, payload, subject_digest, annotations)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id`,
+          [repo, record.digest.value, mt, at, total, record.payload, record.subject?.value ?? null, record.annotations ? JSON.stringify(record.annotations) : null],
+        );
+        const id = inserted[0]?.id;
+        if (id === undefined) return; // already present: references were recorded the first time
+        for (const child of new Set(record.manifests.map((d) => d.value))) {
+          await tx.query('manifest_reference_create', 'INSERT INTO manifest_references (repository_id, parent_id, child_digest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [repo, id, child]);
+        }
+        for (const b of record.blobs) {
+          await tx.query('layer_create', 'INSERT INTO layers (repository_id, manifest_id, digest, size, media_type_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [repo, id, b.digest.value, b.size, await mediaTypes.id(tx, b.mediaType)]);
+        }
+      });
+    },
+
+    async deleteManifest(name, digest) {
+      // Tags and references go with the row (ON DELETE CASCADE).
+      const rows = await db.query('manifest_delete', 'DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.path = $1 AND m.digest = $2 RETURNING m.id', [name, digest.value]);
+      return rows.length > 0;
+    },
+
+    async resolveTag(name, tag) {
+      const rows = await db.query<{ digest: string }>(
+        'tag_resolve',
+        'SELECT m.digest FROM tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id WHERE r.path = $1 AND t.name = $2',
+        [name, tag],
+      );
+      return toDigests(rows)[0];
+    },
+
+    async tag(name, tag, digest) {
+      await db.query(
+        'tag_upsert',
+        `INSERT INTO tags (repository_id, name, manifest_id)
+         SELECT m.repository_id, $2, m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $3
+         ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
+         WHERE tags.manifest_id <> EXCLUDED.manifest_id`,
+        [name, tag, digest.value],
+      );
+    },
+
+    async untag(name, tag) {
+      const rows = await db.query('tag_delete', 'DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.path = $1 AND t.name = $2 RETURNING 1', [name, tag]);
+      return rows.length > 0;
+    },
+
+    async listTags(name, limit, last) {
+      const repo = await repositoryId(db, name);
+      if (repo === undefined) return undefined;
+      const rows = await db.query<{ v: string }>(
+        'tags_list',
+        'SELECT name AS v FROM tags WHERE repository_id = $1 AND ($2::text IS NULL OR name > $2 COLLATE "C") ORDER BY name COLLATE "C" LIMIT $3',
+        [repo, last ?? null, Math.min(limit, 1_000_000) + 1],
+      );
+      return page(rows, limit);
+    },
+
+    async tagsOf(name, digest) {
+      const rows = await db.query<{ v: string }>(
+        'tags_of_manifest',
+        'SELECT t.name AS v FROM tags t JOIN manifests m ON m.id = t.manifest_id JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $2 ORDER BY t.name COLLATE "C"',
+        [name, digest.value],
+      );
+      return rows.map((r) => r.v);
+    },
+
+    async listReferrers(name, subject) {
+      const rows = await db.query<{ digest: string }>(
+        'referrers_list',
+        'SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.subject_digest = $2',
+        [name, subject.value],
+      );
+      return toDigests(rows);
+    },
+  };
+}

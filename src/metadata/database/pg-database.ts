@@ -1,0 +1,73 @@
+/**
+ * The Database over node-postgres (`pg`): a pool configured from the
+ * `database` section, with per-query latency metrics.
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { Histogram, type Registry } from 'prom-client';
+import type { Config } from '../../config/schema.js';
+import type { Database, Queryer } from './queryer.js';
+
+/** Pool options from the `database` section (GitLab's registry keys). */
+export function poolConfig(db: Config['database']): pg.PoolConfig {
+  const ssl: pg.PoolConfig['ssl'] =
+    db.sslmode === 'disable' || db.sslmode === 'allow' || db.sslmode === 'prefer'
+      ? false
+      : {
+          rejectUnauthorized: db.sslmode !== 'require',
+          ...(db.sslrootcert ? { ca: readFileSync(db.sslrootcert) } : {}),
+          ...(db.sslcert ? { cert: readFileSync(db.sslcert) } : {}),
+          ...(db.sslkey ? { key: readFileSync(db.sslkey) } : {}),
+        };
+  return {
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.dbname,
+    ssl,
+    max: db.pool.maxopen,
+    idleTimeoutMillis: db.pool.maxidletime,
+    maxLifetimeSeconds: Math.floor(db.pool.maxlifetime / 1000),
+    connectionTimeoutMillis: db.connecttimeout,
+  };
+}
+
+/** Opens a pool; `metrics` (when given) receives `wharf_database_query_duration_seconds{query}`. */
+export function pgDatabase(config: pg.PoolConfig, metrics?: Registry): Database {
+  const pool = new pg.Pool(config);
+  pool.on('error', () => undefined); // idle clients that drop are replaced on next use
+  const histogram = metrics
+    ? new Histogram({ name: 'wharf_database_query_duration_seconds', help: 'Database query latency by query name', labelNames: ['query'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [metrics] })
+    : undefined;
+  const run = (client: pg.Pool | pg.PoolClient): Queryer => ({
+    async query<R>(name: string, text: string, params?: readonly unknown[]) {
+      const end = histogram?.startTimer({ query: name });
+      try {
+        const res = await client.query(text, params as unknown[]);
+        return res.rows as R[];
+      } finally {
+        end?.();
+      }
+    },
+  });
+  const root = run(pool);
+  return {
+    query: root.query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(run(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
