@@ -9,7 +9,7 @@ import type { Database } from '../metadata/database/queryer.js';
 
 async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
   const config = await loadConfig(path);
-  const db = openDatabase(config);
+  const db = await openDatabase(config);
   try {
     await fn(db);
   } finally {

@@ -20,11 +20,8 @@ describe('database mode start-up checks', { skip }, () => {
   it('refuses an unreachable database, naming host, port and database', async () => {
     await assert.rejects(
       startWharf({ database: { enabled: true, host: '127.0.0.1', port: 1, dbname: 'nowhere', sslmode: 'disable', connecttimeout: '2s' } }),
-      (e: ConfigError) => e instanceof ConfigError && /database: cannot connect to 127\.0\.0\.1:1\/nowhere/.test(e.message),
+      (e: ConfigError) => e instanceof ConfigError && /database: cannot use 127\.0\.0\.1:1\/nowhere/.test(e.message),
     );
   });
 
-  it('refuses database.enabled without a host', async () => {
-    await assert.rejects(startWharf({ database: { enabled: true } }), /database\.host: required/);
-  });
 });
