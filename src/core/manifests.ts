@@ -45,6 +45,7 @@ export interface ManifestServiceOptions extends ParseOptions {
 /** Manifest and tag operations over the metadata store and blob content. */
 export class ManifestService {
   private readonly mediaTypes = new LRUCache<string, string>({ max: 50_000 });
+  private readonly payloads = new LRUCache<string, Buffer>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (b) => b.length || 1 });
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -69,9 +70,19 @@ export class ManifestService {
   /** Fetches a manifest by tag or digest. */
   async get(name: string, reference: string): Promise<StoredManifest> {
     const digest = await this.resolve(name, reference);
-    const payload = await this.content.read(digest);
+    const payload = await this.payloadOf(name, digest);
     if (!payload) throw regErr('MANIFEST_UNKNOWN', 'manifest payload is missing from storage', { digest: digest.value });
     return { digest, mediaType: this.mediaTypeOf(digest, payload), payload };
+  }
+
+  /** Payload bytes from the metadata store (database) or storage (legacy); cached by digest, as content never changes. */
+  private async payloadOf(name: string, digest: Digest): Promise<Buffer | undefined> {
+    if (!this.metadata.storesPayloads) return this.content.read(digest);
+    const cached = this.payloads.get(digest.value);
+    if (cached) return cached;
+    const payload = await this.metadata.manifestPayload(name, digest);
+    if (payload) this.payloads.set(digest.value, payload);
+    return payload;
   }
 
   private mediaTypeOf(digest: Digest, payload: Buffer): string {
@@ -99,7 +110,7 @@ export class ManifestService {
       throw regErr('DIGEST_INVALID', 'manifest digest does not match the reference', { expected: refDigest.value, actual: digest.value });
     }
     await this.checkReferences(name, parsed);
-    await this.content.write(digest, body);
+    if (!this.metadata.storesPayloads) await this.content.write(digest, body);
     this.mediaTypes.set(digest.value, parsed.mediaType);
     await this.metadata.putManifest(name, {
       digest,
@@ -111,8 +122,7 @@ export class ManifestService {
       payload: body,
       blobs: parsed.blobs,
       manifests: parsed.manifests.map((m) => m.digest),
-    });
-    if (!refDigest) await this.metadata.tag(name, reference, digest);
+    }, refDigest ? undefined : reference);
     return { digest, subject: parsed.subject };
   }
 
@@ -158,7 +168,7 @@ export class ManifestService {
     const digests = await this.metadata.listReferrers(name, subject);
     const out: ReferrerDescriptor[] = [];
     for (const d of digests) {
-      const payload = await this.content.read(d);
+      const payload = await this.payloadOf(name, d);
       if (!payload) continue;
       const doc = parseJson(payload);
       const mediaType = this.mediaTypeOf(d, payload);

@@ -133,8 +133,9 @@ export class UploadService {
         await this.discard(name, id);
         throw regErr('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.value, actual: `${digest.algorithm}:${actual}` });
       }
-      if ((await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
-      await this.metadata.linkBlob(name, digest, session.offset);
+      await this.metadata.linkBlob(name, digest, session.offset, async () => {
+        if ((await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
+      });
       await this.discard(name, id);
       return { size: session.offset };
     });

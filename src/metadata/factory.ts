@@ -63,5 +63,6 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     const where = isEmbedded(config) ? `the embedded database at ${embeddedLocation(config)}` : `${config.database.host}:${config.database.port}/${config.database.dbname}`;
     throw new ConfigError([`database: cannot use ${where}: ${(err as Error).message}`]);
   }
-  return { store: databaseMetadataStore(database), database };
+  const v = config.validation;
+  return { store: databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) }), database };
 }

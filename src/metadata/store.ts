@@ -42,22 +42,34 @@ export interface MetadataStore {
 
   /** True when the blob is linked into the repository. */
   isBlobLinked(name: string, digest: Digest): Promise<boolean>;
-  /** Links an existing blob of `size` bytes into the repository. */
-  linkBlob(name: string, digest: Digest, size: number): Promise<void>;
+  /**
+   * Links a blob of `size` bytes into the repository. `ensureStored` makes
+   * sure the bytes are in storage (moving an upload into place, or checking a
+   * mount source); the database store runs it inside the same critical
+   * section as garbage collection, so a blob under review is never deleted
+   * after it was relinked.
+   */
+  linkBlob(name: string, digest: Digest, size: number, ensureStored: () => Promise<void>): Promise<void>;
   /** Removes the blob link; false when it was not linked. */
   unlinkBlob(name: string, digest: Digest): Promise<boolean>;
 
   /** True when the manifest is present in the repository. */
   isManifestLinked(name: string, digest: Digest): Promise<boolean>;
-  /** Records a manifest whose payload is already stored; idempotent. */
-  putManifest(name: string, record: ManifestRecord): Promise<void>;
+  /** True when this store keeps manifest payloads itself (database); false when they are blobs in storage (legacy). */
+  readonly storesPayloads: boolean;
+  /** The payload of a manifest in the repository, when {@link storesPayloads}. */
+  manifestPayload(name: string, digest: Digest): Promise<Buffer | undefined>;
+  /**
+   * Records a manifest (idempotent) and, with `tag`, points the tag at it, as
+   * one step. MANIFEST_BLOB_UNKNOWN when a referenced blob or child manifest
+   * disappeared (garbage collection) after validation.
+   */
+  putManifest(name: string, record: ManifestRecord, tag?: string): Promise<void>;
   /** Removes the manifest, every tag pointing at it, and its referrer entry; false when absent. */
   deleteManifest(name: string, digest: Digest): Promise<boolean>;
 
   /** The digest a tag points at, or undefined. */
   resolveTag(name: string, tag: string): Promise<Digest | undefined>;
-  /** Points the tag at a manifest already in the repository. */
-  tag(name: string, tag: string, digest: Digest): Promise<void>;
   /** Removes a tag; false when it did not exist. */
   untag(name: string, tag: string): Promise<boolean>;
   /** Tags in lexical order after `last`; undefined when the repository is unknown. */

@@ -8,6 +8,7 @@
 import { tryParseDigest, type Digest } from '../../registry/digest.js';
 import type { ManifestRecord, MetadataStore, Page } from '../store.js';
 import { ensureRepository, MediaTypes, repositoryId } from './lookups.js';
+import { insertManifest, lockDigests, lockReferences } from './manifest-writes.js';
 import type { Database } from './queryer.js';
 
 const toDigests = (rows: Array<{ digest: string }>): Digest[] => rows.map((r) => tryParseDigest(r.digest)).filter((d): d is Digest => d !== undefined);
@@ -16,8 +17,14 @@ function page(rows: Array<{ v: string }>, limit: number): Page<string> {
   return { items: rows.slice(0, limit).map((r) => r.v), more: rows.length > limit };
 }
 
+/** Options of the database store. */
+export interface DatabaseStoreOptions {
+  /** Re-check, under the GC locks, that referenced blobs and manifests still exist (off with `validation.disabled`). */
+  readonly verifyReferences: boolean;
+}
+
 /** Creates the database store over a migrated database. */
-export function databaseMetadataStore(db: Database): MetadataStore {
+export function databaseMetadataStore(db: Database, options: DatabaseStoreOptions = { verifyReferences: true }): MetadataStore {
   const mediaTypes = new MediaTypes();
 
   return {
@@ -42,8 +49,11 @@ export function databaseMetadataStore(db: Database): MetadataStore {
       return rows.length > 0;
     },
 
-    async linkBlob(name, digest, size) {
+    async linkBlob(name, digest, size, ensureStored) {
       await db.transaction(async (tx) => {
+        // Shared with other writers, exclusive with the blob GC worker: storage and rows change together.
+        await lockDigests(tx, [digest.value], 'shared');
+        await ensureStored();
         const repo = await ensureRepository(tx, name);
         await tx.query('blob_create', 'INSERT INTO blobs (digest, size) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest.value, size]);
         await tx.query('blob_link', 'INSERT INTO repository_blobs (repository_id, blob_digest) VALUES ($1, $2) ON CONFLICT DO NOTHING', [repo, digest.value]);
@@ -60,26 +70,27 @@ export function databaseMetadataStore(db: Database): MetadataStore {
       return rows.length > 0;
     },
 
-    async putManifest(name, record: ManifestRecord) {
+    storesPayloads: true,
+
+    async manifestPayload(name, digest) {
+      const rows = await db.query<{ payload: Uint8Array }>('manifest_payload', 'SELECT m.payload FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $2', [name, digest.value]);
+      const p = rows[0]?.payload;
+      return p ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : undefined;
+    },
+
+    async putManifest(name, record: ManifestRecord, tag?: string) {
       await db.transaction(async (tx) => {
         const repo = await ensureRepository(tx, name);
-        const mt = await mediaTypes.id(tx, record.mediaType);
-        const at = record.artifactType ? await mediaTypes.id(tx, record.artifactType) : null;
-        const total = record.size + record.blobs.reduce((n, b) => n + b.size, 0);
-        const inserted = await tx.query<{ id: string }>(
-          'manifest_create',
-          `INSERT INTO manifests (repository_id, digest, media_type_id, artifact_type_id, total_size, payload, subject_digest, annotations)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id`,
-          [repo, record.digest.value, mt, at, total, record.payload, record.subject?.value ?? null, record.annotations ? JSON.stringify(record.annotations) : null],
-        );
-        const id = inserted[0]?.id;
-        if (id === undefined) return; // already present: references were recorded the first time
-        for (const child of new Set(record.manifests.map((d) => d.value))) {
-          await tx.query('manifest_reference_create', 'INSERT INTO manifest_references (repository_id, parent_id, child_digest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [repo, id, child]);
-        }
-        for (const b of record.blobs) {
-          await tx.query('layer_create', 'INSERT INTO layers (repository_id, manifest_id, digest, size, media_type_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [repo, id, b.digest.value, b.size, await mediaTypes.id(tx, b.mediaType)]);
+        await lockReferences(tx, repo, record, options.verifyReferences);
+        const id = await insertManifest(tx, repo, record, mediaTypes);
+        if (tag !== undefined) {
+          await tx.query(
+            'tag_upsert',
+            `INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3)
+             ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
+             WHERE tags.manifest_id <> EXCLUDED.manifest_id`,
+            [repo, tag, id],
+          );
         }
       });
     },
@@ -97,17 +108,6 @@ export function databaseMetadataStore(db: Database): MetadataStore {
         [name, tag],
       );
       return toDigests(rows)[0];
-    },
-
-    async tag(name, tag, digest) {
-      await db.query(
-        'tag_upsert',
-        `INSERT INTO tags (repository_id, name, manifest_id)
-         SELECT m.repository_id, $2, m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $3
-         ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
-         WHERE tags.manifest_id <> EXCLUDED.manifest_id`,
-        [name, tag, digest.value],
-      );
     },
 
     async untag(name, tag) {

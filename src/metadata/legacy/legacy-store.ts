@@ -52,7 +52,10 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
 
     isBlobLinked: async (name, digest) => (await readLink(driver, layerLinkPath(name, digest)))?.value === digest.value,
 
-    linkBlob: (name, digest) => writeLink(driver, layerLinkPath(name, digest), digest),
+    async linkBlob(name, digest, _size, ensureStored) {
+      await ensureStored();
+      await writeLink(driver, layerLinkPath(name, digest), digest);
+    },
 
     async unlinkBlob(name, digest) {
       const path = layerLinkPath(name, digest);
@@ -63,9 +66,17 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
 
     isManifestLinked: async (name, digest) => (await readLink(driver, revisionLinkPath(name, digest)))?.value === digest.value,
 
-    async putManifest(name, record: ManifestRecord) {
+    storesPayloads: false,
+
+    manifestPayload: async () => undefined,
+
+    async putManifest(name, record: ManifestRecord, tag?: string) {
       await ensureLink(driver, revisionLinkPath(name, record.digest), record.digest);
       if (record.subject) await ensureLink(driver, referrerLinkPath(name, record.subject, record.digest), record.digest);
+      if (tag === undefined) return;
+      // History entry first, then the current pointer (Distribution's order).
+      await ensureLink(driver, tagIndexLinkPath(name, tag, record.digest), record.digest);
+      await ensureLink(driver, tagCurrentLinkPath(name, tag), record.digest);
     },
 
     async deleteManifest(name, digest) {
@@ -79,12 +90,6 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
     },
 
     resolveTag: (name, tag) => readLink(driver, tagCurrentLinkPath(name, tag)),
-
-    async tag(name, tag, digest) {
-      // History entry first, then the current pointer (Distribution's order).
-      await ensureLink(driver, tagIndexLinkPath(name, tag, digest), digest);
-      await ensureLink(driver, tagCurrentLinkPath(name, tag), digest);
-    },
 
     async untag(name, tag) {
       if (!(await exists(tagDir(name, tag)))) return false;

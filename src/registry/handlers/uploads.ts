@@ -32,7 +32,9 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
     // A mount that cannot happen is not an error: the client gets a session to push into (OCI 1.1).
     const size = digest && from && isValidName(from) && (await metadata.isBlobLinked(from, digest)) ? await content.size(digest) : undefined;
     if (digest && size !== undefined) {
-      await metadata.linkBlob(name, digest, size);
+      await metadata.linkBlob(name, digest, size, async () => {
+        if ((await content.size(digest)) === undefined) throw regErr('BLOB_UNKNOWN', 'the blob to mount was removed', { digest: digest.value });
+      });
       ctx.req.resume();
       sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
       return;

@@ -1,5 +1,6 @@
 /** Every migration, in the order they apply. Add new ones at the end. */
 import type { Migration } from './migration.js';
 import { migration as createMetadataTables } from './20261122120000_create_metadata_tables.js';
+import { migration as createGcReviewQueues } from './20261122130000_create_gc_review_queues.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues];
