@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { openDatabase } from '../metadata/factory.js';
 import { migrateDown, migrateUp, migrationStatus } from '../metadata/database/migrator.js';
 import type { Database } from '../metadata/database/queryer.js';
+import { gcQueueStats } from '../gc/queue-stats.js';
 
 async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
   const config = await loadConfig(path);
@@ -19,7 +20,24 @@ async function withDatabase(path: string | undefined, fn: (db: Database) => Prom
 
 /** Adds the `database` command group. */
 export function addDatabaseCommands(program: Command): void {
-  const migrate = program.command('database').description('metadata database tools').command('migrate').description('schema migrations');
+  const database = program.command('database').description('metadata database tools');
+  database
+    .command('gc-status')
+    .description('sizes and overdue counts of the online GC review queues')
+    .argument('[config]', 'config.yml with a database section')
+    .option('--json', 'print JSON')
+    .action((path: string | undefined, opts: { json?: boolean }) =>
+      withDatabase(path, async (db) => {
+        const stats = await gcQueueStats(db);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(stats)}\n`);
+          return;
+        }
+        process.stdout.write('queue      size  overdue  oldest overdue\n');
+        for (const s of stats) process.stdout.write(`${s.queue.padEnd(10)} ${String(s.size).padStart(5)} ${String(s.overdue).padStart(8)}  ${s.oldestDue?.toISOString() ?? '-'}\n`);
+      }),
+    );
+  const migrate = database.command('migrate').description('schema migrations');
   migrate
     .command('up')
     .description('apply pending migrations')

@@ -112,6 +112,17 @@ const database = section({
   pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).default(20), maxlifetime: duration('0s'), maxidletime: duration('10m') }),
 });
 
+const gc = section({
+  /** Online GC (database mode only), as GitLab's registry configures it. */
+  disabled: bool(false),
+  maxbackoff: duration('24h'),
+  noidlebackoff: bool(false),
+  transactiontimeout: duration('10s'),
+  reviewafter: duration('24h'),
+  blobs: section({ disabled: bool(false), interval: duration('5s'), storagetimeout: duration('5s') }),
+  manifests: section({ disabled: bool(false), interval: duration('5s') }),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
@@ -122,6 +133,7 @@ export const configSchema = strict({
   compatibility,
   health,
   database,
+  gc,
 });
 
 /** A validated configuration, after defaults. */

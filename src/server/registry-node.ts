@@ -13,6 +13,7 @@ import { ManifestService } from '../core/manifests.js';
 import { UploadService } from '../core/uploads.js';
 import { schedulePurges } from '../maintenance/upload-purge.js';
 import { createMetadataBackend } from '../metadata/factory.js';
+import { startOnlineGc } from '../gc/online-gc.js';
 import type { Database } from '../metadata/database/queryer.js';
 import { startHealthChecks } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -122,6 +123,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   }
   const debug = await startDebugServer(config, health, exportMetrics);
+  const stopGc = database ? await startOnlineGc(config, database, driver, log, metrics.registry) : async () => undefined;
   const address = server.address();
   const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
@@ -141,6 +143,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       health.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopGc();
       await services.uploads.close();
       await database?.close();
     },
