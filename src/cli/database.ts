@@ -7,6 +7,7 @@ import { openDatabase } from '../metadata/factory.js';
 import { migrateDown, migrateUp, migrationStatus } from '../metadata/database/migrator.js';
 import type { Database } from '../metadata/database/queryer.js';
 import { gcQueueStats } from '../gc/queue-stats.js';
+import { addImportCommand } from './import.js';
 
 async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
   const config = await loadConfig(path);
@@ -37,6 +38,7 @@ export function addDatabaseCommands(program: Command): void {
         for (const s of stats) process.stdout.write(`${s.queue.padEnd(10)} ${String(s.size).padStart(5)} ${String(s.overdue).padStart(8)}  ${s.oldestDue?.toISOString() ?? '-'}\n`);
       }),
     );
+  addImportCommand(database);
   const migrate = database.command('migrate').description('schema migrations');
   migrate
     .command('up')

@@ -79,6 +79,8 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async putManifest(name, record: ManifestRecord, tag?: string) {
+      const types = [record.mediaType, ...(record.artifactType ? [record.artifactType] : []), ...record.blobs.map((b) => b.mediaType)];
+      await mediaTypes.ensure(db, types);
       await db.transaction(async (tx) => {
         const repo = await ensureRepository(tx, name);
         await lockReferences(tx, repo, record, options.verifyReferences);

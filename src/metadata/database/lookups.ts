@@ -31,22 +31,31 @@ export async function ensureRepository(q: Queryer, path: string): Promise<number
   return Number((rows[0] as { id: string }).id);
 }
 
-/** Media type ids, cached per process. */
+/**
+ * Media type ids, cached per process. Only ids resolved outside any
+ * transaction ({@link ensure}) are cached: an id inserted inside a transaction
+ * that later rolls back would otherwise poison the cache.
+ */
 export class MediaTypes {
   private readonly ids = new Map<string, number>();
 
-  /** The id of `mediaType`, inserting it on first use. */
+  /** Resolves (inserting when missing) and caches ids; call with the pool, never inside a transaction. */
+  async ensure(q: Queryer, mediaTypes: Iterable<string>): Promise<void> {
+    for (const mt of new Set(mediaTypes)) if (!this.ids.has(mt)) this.ids.set(mt, await this.lookup(q, mt));
+  }
+
+  /** The id of `mediaType`: cached, or resolved through `q` (inserting when missing) without caching. */
   async id(q: Queryer, mediaType: string): Promise<number> {
-    const cached = this.ids.get(mediaType);
-    if (cached !== undefined) return cached;
+    return this.ids.get(mediaType) ?? this.lookup(q, mediaType);
+  }
+
+  private async lookup(q: Queryer, mediaType: string): Promise<number> {
     const rows = await q.query<{ id: number }>(
       'media_type_id',
       `WITH ins AS (INSERT INTO media_types (media_type) VALUES ($1) ON CONFLICT (media_type) DO NOTHING RETURNING id)
        SELECT id FROM ins UNION ALL SELECT id FROM media_types WHERE media_type = $1 LIMIT 1`,
       [mediaType],
     );
-    const id = Number((rows[0] as { id: number }).id);
-    this.ids.set(mediaType, id);
-    return id;
+    return Number((rows[0] as { id: number }).id);
   }
 }

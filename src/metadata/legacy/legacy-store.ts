@@ -18,7 +18,7 @@ function paginate(sorted: string[], limit: number, last?: string): Page<string> 
 }
 
 /** Depth-first walk collecting every directory that holds `_manifests` (a repository). */
-async function collectRepositories(driver: StorageDriver, dir: string, prefix: string, out: string[]): Promise<void> {
+export async function collectRepositories(driver: StorageDriver, dir: string, prefix: string, out: string[]): Promise<void> {
   const children = await listOrEmpty(driver, dir);
   const names = children.map(baseName);
   if (prefix && names.includes('_manifests')) out.push(prefix);
