@@ -97,8 +97,11 @@ const health = section({
 });
 
 const database = section({
-  /** Metadata in PostgreSQL instead of link files. Off by default until import from legacy data exists (issue 3). */
-  enabled: bool(false),
+  /**
+   * Metadata in PostgreSQL (true, the default: an external server with `host`,
+   * otherwise the embedded database) or in Distribution's link files (false).
+   */
+  enabled: bool(true),
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).default(5432),
   user: z.string().default('postgres'),

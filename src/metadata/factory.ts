@@ -4,8 +4,8 @@
  * the embedded PGlite under the data directory. A server database with
  * pending migrations is refused, as GitLab's registry does: migrations are an
  * operator's step (`wharf database migrate up`), never a side effect of
- * starting. The embedded database is migrated on start: only this process
- * uses it.
+ * starting. The embedded database is migrated whenever it is opened: only
+ * one process uses it at a time.
  */
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
@@ -19,6 +19,7 @@ import { pgliteDatabase } from './database/pglite-database.js';
 import { pgDatabase, poolConfig } from './database/pg-database.js';
 import type { Database } from './database/queryer.js';
 import { legacyMetadataStore } from './legacy/legacy-store.js';
+import { legacyRepositories } from './legacy/legacy-reader.js';
 import type { MetadataStore } from './store.js';
 
 /** The store, and the database behind it when there is one (to close on shutdown). */
@@ -41,22 +42,40 @@ export async function openDatabase(config: Config, metrics?: Registry): Promise<
   if (isEmbedded(config)) {
     const where = embeddedLocation(config);
     if (where !== 'memory://') await mkdir(where, { recursive: true });
-    return pgliteDatabase(where);
+    const db = await pgliteDatabase(where);
+    // The embedded database belongs to one process at a time: whoever opens it brings its schema up to date.
+    await migrateUp(db);
+    return db;
   }
   return pgDatabase(poolConfig(config.database), metrics);
+}
+
+/**
+ * Refuses to serve an empty database over storage that holds legacy
+ * repositories: they would look deleted. The operator imports them, or keeps
+ * legacy mode explicitly.
+ */
+async function refuseUnimportedLegacyData(config: Config, db: Database, driver: StorageDriver): Promise<void> {
+  const any = await db.query('repositories_any', 'SELECT 1 FROM repositories LIMIT 1');
+  if (any.length > 0) return;
+  const legacy = await legacyRepositories(driver);
+  if (legacy.length === 0) return;
+  throw new ConfigError([
+    `database: the database is empty but the storage holds ${legacy.length} repositories in legacy (link-file) metadata, e.g. ${legacy[0]}: ` +
+      'import them with `wharf database import <config>` (README, "Migrating to the metadata database"), or set database.enabled: false to serve them in legacy mode',
+  ]);
 }
 
 /** Builds the metadata store the configuration asks for. */
 export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry): Promise<MetadataBackend> {
   if (!config.database.enabled) return { store: legacyMetadataStore(driver) };
   const database = await openDatabase(config, metrics);
-  // The embedded database belongs to this process alone: bring its schema up to date here.
-  if (isEmbedded(config)) await migrateUp(database);
   try {
     const pending = (await migrationStatus(database)).filter((m) => !m.appliedAt);
     if (pending.length > 0) {
       throw new ConfigError([`database: ${pending.length} pending migration(s) (${pending.map((m) => m.id).join(', ')}); run \`wharf database migrate up\``]);
     }
+    await refuseUnimportedLegacyData(config, database, driver);
   } catch (err) {
     await database.close();
     if (err instanceof ConfigError) throw err;

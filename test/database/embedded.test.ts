@@ -3,7 +3,9 @@
  * the conformance list passes on it, and its data survives a restart.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestClient } from '../support/http.js';
@@ -22,6 +24,24 @@ describe('embedded database (PGlite)', () => {
     it(c.name, async () => {
       await c.run(new TestClient(server.url), `emb/case${i}`);
     });
+  });
+
+  it('refuses to serve an empty database over legacy data, and serves it after import', async () => {
+    const legacy = await startWharf({ database: { enabled: false } });
+    const img = await new TestClient(legacy.url).pushImage('emb/legacy', 'v1');
+    await legacy.close();
+    await assert.rejects(startWharf({ database: { enabled: true } }, legacy.root), /storage holds 1 repositories in legacy.*wharf database import/);
+    const cfg = join(legacy.root, 'config.yml');
+    await writeFile(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${legacy.root}\n`);
+    const imported = spawnSync(process.execPath, [new URL('../../bin/wharf.js', import.meta.url).pathname, 'database', 'import', '--force', cfg], { encoding: 'utf8' });
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stdout, /imported 1 repositories/);
+    const after = await startWharf({ database: { enabled: true } }, legacy.root);
+    try {
+      assert.equal((await new TestClient(after.url).req('GET', '/v2/emb/legacy/manifests/v1')).header('docker-content-digest'), img.digest);
+    } finally {
+      await after.close();
+    }
   });
 
   it('keeps its files under the data directory and its data across a restart', async () => {

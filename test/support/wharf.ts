@@ -19,11 +19,16 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-/** Starts Wharf; `config` is merged over a filesystem config in a fresh temp dir. */
+/**
+ * Starts Wharf; `config` is merged over a filesystem config in a fresh temp
+ * dir. Metadata is legacy unless `config.database` says otherwise (the
+ * product's default, the embedded database, is tested on its own).
+ */
 export async function startWharf(config: Record<string, unknown> = {}, root?: string): Promise<TestRegistry> {
   const dir = root ?? (await mkdtemp(join(tmpdir(), 'wharf-data-')));
   const storage = (config.storage as Record<string, unknown> | undefined) ?? {};
   const cfg = parseConfig({
+    database: { enabled: false },
     ...config,
     log: { level: 'warn', accesslog: { disabled: true } },
     http: { addr: '127.0.0.1:0', ...(config.http as object | undefined) },
