@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startDistribution } from '../test/support/distribution.js';
 import { spawnWharf } from '../test/support/process.js';
 import { hasCommand } from '../test/support/tools.js';
+import { createMigratedTestDatabase } from '../test/support/postgres.js';
 import { makeBigFile, type BigFile } from './big-file.js';
 import * as W from './workloads.js';
 
@@ -70,6 +71,16 @@ function rssPeakMiB(pid: number): number {
   return peak;
 }
 
+/** The `database:` section for BENCH_DATABASE: legacy (default), embedded (PGlite) or postgres (a fresh database on 127.0.0.1:5432). */
+async function benchDatabase(): Promise<{ yaml: string; drop: () => Promise<void> }> {
+  const mode = process.env.BENCH_DATABASE ?? 'legacy';
+  if (mode === 'legacy') return { yaml: '  enabled: false\n', drop: async () => undefined };
+  if (mode === 'embedded') return { yaml: '  enabled: true\n', drop: async () => undefined };
+  const tdb = await createMigratedTestDatabase();
+  const s = tdb.section;
+  return { yaml: `  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`, drop: () => tdb.drop() };
+}
+
 /** Median of BENCH_REPEAT runs (default 3): this VM's figures vary by ±30% from run to run. */
 async function median(fn: () => Promise<number>): Promise<number> {
   const runs: number[] = [];
@@ -85,16 +96,19 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'wharf-bench-'));
   const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
   const workers = process.env.BENCH_WORKERS === undefined ? 'auto' : Number(process.env.BENCH_WORKERS);
-  const wharf = await spawnWharf(join(work, 'wharf'), work, workers);
+  const { yaml: databaseYaml, drop } = await benchDatabase();
+  const wharf = await spawnWharf(join(work, 'wharf'), work, workers, '', databaseYaml);
   const dist = await startDistribution(join(work, 'dist'), work);
   const targets: Target[] = [
     { label: 'Wharf', url: wharf.url, pid: wharf.proc.pid as number, stop: () => wharf.kill() },
     { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
   ];
   try {
+    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'legacy'}\n`);
     await runRows(targets, ctx);
   } finally {
     for (const t of targets) await t.stop();
+    await drop();
     await rm(work, { recursive: true, force: true });
   }
 }
