@@ -11,6 +11,9 @@
  *   manifest (FOR SHARE); the manifest GC worker locks the row FOR UPDATE
  *   before re-checking tags and references, so it sees what the push
  *   committed.
+ *
+ * Pushes and the two agents can still meet in a lock cycle; PostgreSQL then
+ * aborts one side, and the push side runs again (transactionWithRetry).
  */
 import { regErr } from '../../registry/errors.js';
 import type { ManifestRecord } from '../store.js';

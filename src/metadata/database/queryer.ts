@@ -15,3 +15,22 @@ export interface Database extends Queryer {
   transaction<T>(fn: (tx: Queryer) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** SQLSTATEs after which a whole transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+
+/**
+ * Runs a transaction, running it again (up to `attempts` times) when
+ * PostgreSQL aborted it as a deadlock victim: pushes, blob links and the GC
+ * agents lock overlapping rows in different orders, and PostgreSQL breaks
+ * such a cycle by aborting one side. `fn` must be safe to repeat.
+ */
+export async function transactionWithRetry<T>(db: Database, fn: (tx: Queryer) => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      if (i >= attempts || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
+}

@@ -1,7 +1,9 @@
 /**
  * The metadata schema, modelled on GitLab's container registry: namespaces,
  * repositories, blobs and their links, manifests with payloads and subjects
- * (referrers), references between manifests, layers, tags. Partitioning by
+ * (referrers), references between manifests, layers, tags. Paths and tag
+ * names sort in byte order ("C"), as legacy listings do, so their indexes
+ * serve the paginated listings. Partitioning by
  * top-level namespace (as GitLab does) is left for when the GC queues land.
  */
 import type { Migration } from './migration.js';
@@ -18,7 +20,7 @@ CREATE TABLE repositories (
   id bigserial PRIMARY KEY,
   top_level_namespace_id bigint NOT NULL REFERENCES top_level_namespaces (id) ON DELETE CASCADE,
   name text NOT NULL,
-  path text NOT NULL UNIQUE,
+  path text COLLATE "C" NOT NULL UNIQUE,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz
 );
@@ -71,7 +73,7 @@ CREATE TABLE layers (
 CREATE INDEX layers_digest_idx ON layers (repository_id, digest);
 CREATE TABLE tags (
   repository_id bigint NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
-  name text NOT NULL,
+  name text COLLATE "C" NOT NULL,
   manifest_id bigint NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz,
