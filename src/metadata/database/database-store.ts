@@ -120,13 +120,14 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     async listTags(name, limit, last) {
       const repo = await repositoryId(db, name);
       if (repo === undefined) return undefined;
-      // One row holding an array: far cheaper to decode than one row per tag on 10,000-tag repositories.
-      const rows = await db.query<{ names: string[] | null }>(
+      // One text row, split here: far cheaper than one row (or a parsed array) per tag on 10,000-tag
+      // repositories. Tag names cannot contain a newline.
+      const rows = await db.query<{ names: string | null }>(
         'tags_list',
-        'SELECT array_agg(name ORDER BY name) AS names FROM (SELECT name FROM tags WHERE repository_id = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3) t',
+        "SELECT string_agg(name, E'\\n' ORDER BY name) AS names FROM (SELECT name FROM tags WHERE repository_id = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3) t",
         [repo, last ?? null, Math.min(limit, 1_000_000) + 1],
       );
-      const names = rows[0]?.names ?? [];
+      const names = rows[0]?.names ? rows[0].names.split('\n') : [];
       return { items: names.slice(0, limit), more: names.length > limit };
     },
 
