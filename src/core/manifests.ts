@@ -121,6 +121,7 @@ export class ManifestService {
       subject: parsed.subject,
       payload: body,
       blobs: parsed.blobs,
+      config: parsed.config?.digest,
       manifests: parsed.manifests.map((m) => m.digest),
     }, refDigest ? undefined : reference);
     return { digest, subject: parsed.subject };

@@ -23,6 +23,8 @@ export interface ParsedManifest {
   readonly mediaType: string;
   /** Blobs (config, layers) that must be linked in the repository. */
   readonly blobs: Descriptor[];
+  /** The configuration blob of an image manifest (also in {@link blobs}). */
+  readonly config?: Descriptor | undefined;
   /** Child manifests that must be present in the repository. */
   readonly manifests: Descriptor[];
   readonly subject?: Digest | undefined;
@@ -142,7 +144,7 @@ function imageManifest(doc: Json, mediaType: string, opts: ParseOptions): Parsed
   const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : config.mediaType !== MT.OCI_EMPTY && mediaType === MT.OCI_MANIFEST ? config.mediaType : undefined;
   if (doc.artifactType !== undefined && (typeof doc.artifactType !== 'string' || !MEDIA_TYPE.test(doc.artifactType))) throw invalid('artifactType is malformed');
   const subject = doc.subject === undefined ? undefined : descriptor(doc.subject, 'subject').digest;
-  return { mediaType, blobs, manifests: [], subject, artifactType, annotations: stringMap(doc.annotations, 'annotations') };
+  return { mediaType, blobs, config, manifests: [], subject, artifactType, annotations: stringMap(doc.annotations, 'annotations') };
 }
 
 function checkForeignUrl(u: string, where: string, opts: ParseOptions): void {

@@ -18,8 +18,10 @@ export interface ManifestRecord {
   readonly subject?: Digest | undefined;
   /** The bytes as pushed (the database keeps them; legacy mode has them as a blob). */
   readonly payload: Buffer;
-  /** Blobs the manifest references (config, layers), for sizes and garbage collection. */
+  /** Blobs the manifest references (config and layers), for sizes and garbage collection. */
   readonly blobs: ReadonlyArray<{ readonly digest: Digest; readonly size: number; readonly mediaType: string }>;
+  /** Which of {@link blobs} is the configuration (image manifests). */
+  readonly config?: Digest | undefined;
   /** Child manifests (of an index). */
   readonly manifests: readonly Digest[];
 }

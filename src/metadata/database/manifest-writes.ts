@@ -47,14 +47,16 @@ export async function lockReferences(tx: Queryer, repo: number, record: Manifest
 export async function insertManifest(tx: Queryer, repo: number, record: ManifestRecord, mediaTypes: MediaTypes): Promise<string> {
   const mt = await mediaTypes.id(tx, record.mediaType);
   const at = record.artifactType ? await mediaTypes.id(tx, record.artifactType) : null;
+  const config = record.config ? record.blobs.find((b) => b.digest.value === record.config?.value) : undefined;
+  const configType = config ? await mediaTypes.id(tx, config.mediaType) : null;
   const total = record.size + record.blobs.reduce((n, b) => n + b.size, 0);
   for (let attempt = 0; attempt < 3; attempt++) {
     const inserted = await tx.query<{ id: string }>(
       'manifest_create',
-      `INSERT INTO manifests (repository_id, digest, media_type_id, artifact_type_id, total_size, payload, subject_digest, annotations)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO manifests (repository_id, digest, media_type_id, artifact_type_id, total_size, payload, subject_digest, annotations, configuration_blob_digest, configuration_media_type_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id`,
-      [repo, record.digest.value, mt, at, total, record.payload, record.subject?.value ?? null, record.annotations ? JSON.stringify(record.annotations) : null],
+      [repo, record.digest.value, mt, at, total, record.payload, record.subject?.value ?? null, record.annotations ? JSON.stringify(record.annotations) : null, config?.digest.value ?? null, configType],
     );
     const id = inserted[0]?.id;
     if (id !== undefined) {
@@ -62,6 +64,7 @@ export async function insertManifest(tx: Queryer, repo: number, record: Manifest
         await tx.query('manifest_reference_create', 'INSERT INTO manifest_references (repository_id, parent_id, child_digest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [repo, id, child]);
       }
       for (const b of record.blobs) {
+        if (b === config) continue; // kept on the manifest row, as GitLab does
         await tx.query('layer_create', 'INSERT INTO layers (repository_id, manifest_id, digest, size, media_type_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [repo, id, b.digest.value, b.size, await mediaTypes.id(tx, b.mediaType)]);
       }
       return id;

@@ -119,7 +119,7 @@ async function importManifest(driver: StorageDriver, tx: Queryer, repo: number, 
     blobs.push({ digest: b.digest, size, mediaType: b.mediaType });
     await importBlob(driver, tx, repo, b.digest);
   }
-  await insertManifest(tx, repo, { digest: d, mediaType: parsed.mediaType, size: payload.length, artifactType: parsed.artifactType, annotations: parsed.annotations, subject: parsed.subject, payload, blobs, manifests: parsed.manifests.map((m) => m.digest) }, mediaTypes);
+  await insertManifest(tx, repo, { digest: d, mediaType: parsed.mediaType, size: payload.length, artifactType: parsed.artifactType, annotations: parsed.annotations, subject: parsed.subject, payload, blobs, config: parsed.config?.digest, manifests: parsed.manifests.map((m) => m.digest) }, mediaTypes);
   report.manifests++;
   return true;
 }

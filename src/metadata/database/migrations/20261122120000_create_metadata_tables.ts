@@ -1,7 +1,8 @@
 /**
  * The metadata schema, modelled on GitLab's container registry: namespaces,
- * repositories, blobs and their links, manifests with payloads and subjects
- * (referrers), references between manifests, layers, tags. Paths and tag
+ * repositories, blobs and their links, manifests with payloads, configuration
+ * blob and subject (referrers), references between manifests, layers (image
+ * layers only, as GitLab's: what repository sizes add up), tags. Paths and tag
  * names sort in byte order ("C"), as legacy listings do, so their indexes
  * serve the paginated listings. Partitioning by
  * top-level namespace (as GitLab does) is left for when the GC queues land.
@@ -49,12 +50,15 @@ CREATE TABLE manifests (
   artifact_type_id smallint REFERENCES media_types (id),
   total_size bigint NOT NULL,
   payload bytea NOT NULL,
+  configuration_blob_digest text,
+  configuration_media_type_id smallint REFERENCES media_types (id),
   subject_digest text,
   annotations jsonb,
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (repository_id, digest)
 );
 CREATE INDEX manifests_subject_idx ON manifests (repository_id, subject_digest) WHERE subject_digest IS NOT NULL;
+CREATE INDEX manifests_configuration_blob_digest_idx ON manifests (configuration_blob_digest) WHERE configuration_blob_digest IS NOT NULL;
 CREATE TABLE manifest_references (
   repository_id bigint NOT NULL,
   parent_id bigint NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,

@@ -70,9 +70,11 @@ CREATE FUNCTION gc_track_layer_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM gc_queue_blob(OLD.digest, 'layer_delete'); RETURN NULL; END $$;
 CREATE TRIGGER gc_track_layer_deletes AFTER DELETE ON layers FOR EACH ROW EXECUTE FUNCTION gc_track_layer_delete();
 
--- A deleted manifest: its referrers may now be dangling (their subject is gone). Its payload lives in the row.
+-- A deleted manifest: its configuration blob may now be unreferenced (its layers are queued by the layers
+-- trigger), and its referrers may be dangling (their subject is gone). Its payload lives in the row.
 CREATE FUNCTION gc_track_manifest_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF OLD.configuration_blob_digest IS NOT NULL THEN PERFORM gc_queue_blob(OLD.configuration_blob_digest, 'manifest_delete'); END IF;
   PERFORM gc_queue_manifest(m.repository_id, m.id, 'manifest_delete')
   FROM manifests m WHERE m.repository_id = OLD.repository_id AND m.subject_digest = OLD.digest;
   RETURN NULL;
