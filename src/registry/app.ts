@@ -11,8 +11,14 @@ import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
 import { workerIndex } from '../observability/worker-identity.js';
 import type { RegistryServices, RequestContext } from './context.js';
+import { serveGitlabApi } from '../gitlab-api/handlers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end('404 page not found\n');
+}
 
 /** Creates the `(req, res)` listener for the registry API, health and metrics. */
 export function createRegistryListener(services: RegistryServices, health: HealthChecker, exportMetrics: MetricsExporter): (req: IncomingMessage, res: ServerResponse) => void {
@@ -78,10 +84,19 @@ export function createRegistryListener(services: RegistryServices, health: Healt
         routeLabel = 'ops';
         return;
       }
+      if (path.startsWith('/gitlab/v1')) {
+        routeLabel = 'gitlab_v1';
+        const db = services.database;
+        if (db) {
+          serveGitlabApi(ctx, path, db).then((served) => {
+            if (!served) notFound(res);
+          }, fail);
+          return;
+        }
+      }
       const route = matchRoute(path);
       if (!route) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('404 page not found\n');
+        notFound(res);
         return;
       }
       routeLabel = route.kind;

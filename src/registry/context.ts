@@ -8,6 +8,7 @@ import type { BlobContent } from '../core/blob-content.js';
 import type { ManifestService } from '../core/manifests.js';
 import type { UploadService } from '../core/uploads.js';
 import type { MetadataStore } from '../metadata/store.js';
+import type { Database } from '../metadata/database/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { regErr } from './errors.js';
@@ -21,6 +22,8 @@ export interface RegistryServices {
   readonly uploads: UploadService;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** The metadata database, in database mode (the `/gitlab/v1` API reads it). */
+  readonly database?: Database | undefined;
 }
 
 /** One request in flight. */

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported', description: 'A policy (read-only mode, deletes disabled, schema 1 disabled) forbids the operation.' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests', description: 'The client is rate limited.' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested', description: 'The `n` parameter is not a non-negative integer within limits.' },
+  INVALID_QUERY_PARAMETER_VALUE: { status: 400, message: 'the value of a query parameter is invalid', description: 'A `/gitlab/v1` query parameter has a value outside the allowed set or pattern.' },
   RANGE_INVALID: { status: 416, message: 'invalid content range', description: 'A Content-Range or Range header is malformed, out of order or repeats data.' },
   UNAVAILABLE: { status: 503, message: 'service unavailable', description: 'A dependency (storage) is not reachable.' },
   UNKNOWN: { status: 500, message: 'unknown error', description: 'An unexpected server error; the log has the details under the request id.' },

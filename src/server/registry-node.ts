@@ -57,7 +57,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log }, driver, database };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log, database }, driver, database };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */

@@ -1,0 +1,93 @@
+/**
+ * The `/gitlab/v1` API (SPEC 1.11), database mode only: the compliance check,
+ * repository details with deduplicated sizes, and the paginated tags list.
+ * Errors go through the registry's one error table.
+ */
+import type { Database } from '../metadata/database/queryer.js';
+import { regErr } from '../registry/errors.js';
+import { assertName } from '../registry/names.js';
+import { pageRequest } from '../registry/pagination.js';
+import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/context.js';
+import { referrersOf, repositoryByPath, repositorySize, tagPage, type TagPageOptions } from './queries.js';
+
+const ROUTES: ReadonlyArray<[RegExp, 'base' | 'repository' | 'tags']> = [
+  [/^\/gitlab\/v1\/?$/, 'base'],
+  [/^\/gitlab\/v1\/repositories\/(.+?)\/tags\/list\/?$/, 'tags'],
+  [/^\/gitlab\/v1\/repositories\/(.+?)\/?$/, 'repository'],
+];
+const SORTS = new Set(['name', '-name', 'published_at', '-published_at']);
+const TAG_FILTER = /^[a-zA-Z0-9._-]{1,128}$/;
+
+const badParam = (param: string, value: string) => regErr('INVALID_QUERY_PARAMETER_VALUE', `invalid value for query parameter ${param}`, { parameter: param, value: value.slice(0, 200) });
+const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+
+/** Answers a `/gitlab/v1` request; false when the path is not one of its routes. */
+export async function serveGitlabApi(ctx: RequestContext, path: string, db: Database): Promise<boolean> {
+  for (const [re, kind] of ROUTES) {
+    const m = re.exec(path);
+    if (!m) continue;
+    if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') throw regErr('UNSUPPORTED', `method ${ctx.req.method ?? ''} is not allowed here`);
+    if (kind === 'base') {
+      sendEmpty(ctx.res, 200);
+      return true;
+    }
+    const name = assertName(m[1] as string);
+    const repo = await repositoryByPath(db, name);
+    if (!repo) throw regErr('NAME_UNKNOWN', undefined, { name });
+    if (kind === 'repository') await repository(ctx, db, repo);
+    else await tags(ctx, db, repo.id, name);
+    return true;
+  }
+  return false;
+}
+
+async function repository(ctx: RequestContext, db: Database, repo: NonNullable<Awaited<ReturnType<typeof repositoryByPath>>>): Promise<void> {
+  const size = ctx.query.get('size');
+  if (size !== null && size !== 'self' && size !== 'self_with_descendants') throw badParam('size', size);
+  const body: Record<string, unknown> = { name: repo.name, path: repo.path };
+  if (size !== null) body.size_bytes = await repositorySize(db, repo.path, size === 'self_with_descendants');
+  body.created_at = iso(repo.createdAt);
+  if (repo.updatedAt) body.updated_at = iso(repo.updatedAt);
+  sendJson(ctx.res, 200, body);
+}
+
+async function tags(ctx: RequestContext, db: Database, repositoryId: number, name: string): Promise<void> {
+  const q = ctx.query;
+  const { n, last } = pageRequest(q, 1000);
+  const before = q.get('before') ?? undefined;
+  if (last !== undefined && before !== undefined) throw badParam('before', 'cannot be combined with last');
+  const filter = q.get('name') ?? undefined;
+  if (filter !== undefined && !TAG_FILTER.test(filter)) throw badParam('name', filter);
+  const sort = (q.get('sort') ?? 'name') as TagPageOptions['sort'];
+  if (!SORTS.has(sort)) throw badParam('sort', sort);
+  const withReferrers = q.get('referrers');
+  if (withReferrers !== null && withReferrers !== 'true' && withReferrers !== 'false') throw badParam('referrers', withReferrers);
+  const size = n === 0 ? 0 : (n ?? 100);
+  const page = size === 0 ? { tags: [], more: false } : await tagPage(db, repositoryId, { n: size, last, before, name: filter, sort });
+  const refs = withReferrers === 'true' ? await referrersOf(db, repositoryId, page.tags.map((t) => t.digest)) : undefined;
+  const body = page.tags.map((t) => ({
+    name: t.name,
+    digest: t.digest,
+    ...(t.configDigest ? { config_digest: t.configDigest } : {}),
+    media_type: t.mediaType,
+    size_bytes: t.sizeBytes,
+    created_at: iso(t.createdAt),
+    ...(t.updatedAt ? { updated_at: iso(t.updatedAt) } : {}),
+    published_at: iso(t.publishedAt),
+    ...(refs ? { referrers: (refs.get(t.digest) ?? []).map((r) => ({ artifactType: r.artifactType, digest: r.digest })) } : {}),
+  }));
+  const base = urlFor(ctx, `/gitlab/v1/repositories/${name}/tags/list/`);
+  const keep = (extra: Record<string, string>) => {
+    const p = new URLSearchParams({ ...extra, n: String(size) });
+    if (filter) p.set('name', filter);
+    if (sort !== 'name') p.set('sort', sort);
+    return `<${base}?${p.toString()}>`;
+  };
+  const links: string[] = [];
+  const first = page.tags[0];
+  const lastTag = page.tags[page.tags.length - 1];
+  // Backwards pages always have a next page (the one we came from); forward pages have one when more rows exist.
+  if (lastTag && (page.more || before !== undefined)) links.push(`${keep({ last: lastTag.name })}; rel="next"`);
+  if (first && (last !== undefined || (before !== undefined && page.more))) links.push(`${keep({ before: first.name })}; rel="previous"`);
+  sendJson(ctx.res, 200, body, links.length ? { Link: links.join(', ') } : {});
+}
