@@ -1,18 +1,22 @@
 /**
  * The `/gitlab/v1` API (SPEC 1.11), database mode only: the compliance check,
- * repository details with deduplicated sizes, and the paginated tags list.
+ * repository details with deduplicated sizes, the paginated tags list, tag
+ * details and the list of repositories under a path.
  * Errors go through the registry's one error table.
  */
 import type { Database } from '../metadata/database/queryer.js';
 import { regErr } from '../registry/errors.js';
-import { assertName } from '../registry/names.js';
+import { assertName, assertTag } from '../registry/names.js';
 import { pageRequest } from '../registry/pagination.js';
 import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/context.js';
-import { referrersOf, repositoryByPath, repositorySize, tagPage, type TagPageOptions } from './queries.js';
+import { referrersOf, repositoriesUnder, repositoryByPath, repositorySize, tagByName, tagPage, type TagPageOptions, type TagRow } from './queries.js';
 
-const ROUTES: ReadonlyArray<[RegExp, 'base' | 'repository' | 'tags']> = [
+type Kind = 'base' | 'repository' | 'tags' | 'tag' | 'subrepositories';
+const ROUTES: ReadonlyArray<[RegExp, Kind]> = [
   [/^\/gitlab\/v1\/?$/, 'base'],
   [/^\/gitlab\/v1\/repositories\/(.+?)\/tags\/list\/?$/, 'tags'],
+  [/^\/gitlab\/v1\/repositories\/(.+?)\/tags\/detail\/([^/]+)\/?$/, 'tag'],
+  [/^\/gitlab\/v1\/repository-paths\/(.+?)\/repositories\/list\/?$/, 'subrepositories'],
   [/^\/gitlab\/v1\/repositories\/(.+?)\/?$/, 'repository'],
 ];
 const SORTS = new Set(['name', '-name', 'published_at', '-published_at']);
@@ -32,9 +36,14 @@ export async function serveGitlabApi(ctx: RequestContext, path: string, db: Data
       return true;
     }
     const name = assertName(m[1] as string);
+    if (kind === 'subrepositories') {
+      await subrepositories(ctx, db, name);
+      return true;
+    }
     const repo = await repositoryByPath(db, name);
     if (!repo) throw regErr('NAME_UNKNOWN', undefined, { name });
     if (kind === 'repository') await repository(ctx, db, repo);
+    else if (kind === 'tag') await tagDetail(ctx, db, repo.id, name, assertTag(m[2] as string));
     else await tags(ctx, db, repo.id, name);
     return true;
   }
@@ -51,6 +60,38 @@ async function repository(ctx: RequestContext, db: Database, repo: NonNullable<A
   sendJson(ctx.res, 200, body);
 }
 
+/** The JSON of one tag, as the list and the detail return it. */
+function tagJson(t: TagRow, referrers?: Array<{ artifactType: string | null; digest: string }>): Record<string, unknown> {
+  return {
+    name: t.name,
+    digest: t.digest,
+    ...(t.configDigest ? { config_digest: t.configDigest } : {}),
+    media_type: t.mediaType,
+    size_bytes: t.sizeBytes,
+    created_at: iso(t.createdAt),
+    ...(t.updatedAt ? { updated_at: iso(t.updatedAt) } : {}),
+    published_at: iso(t.publishedAt),
+    ...(referrers ? { referrers } : {}),
+  };
+}
+
+async function tagDetail(ctx: RequestContext, db: Database, repositoryId: number, name: string, tag: string): Promise<void> {
+  const t = await tagByName(db, repositoryId, tag);
+  if (!t) throw regErr('MANIFEST_UNKNOWN', undefined, { name, tag });
+  sendJson(ctx.res, 200, { repository: name, ...tagJson(t) });
+}
+
+async function subrepositories(ctx: RequestContext, db: Database, path: string): Promise<void> {
+  const { n, last } = pageRequest(ctx.query, 1000);
+  const size = n ?? 100;
+  const page = size === 0 ? { repos: [], more: false } : await repositoriesUnder(db, path, size, last);
+  const body = page.repos.map((r) => ({ name: r.name, path: r.path, created_at: iso(r.createdAt), ...(r.updatedAt ? { updated_at: iso(r.updatedAt) } : {}) }));
+  const lastRepo = page.repos[page.repos.length - 1];
+  const headers: Record<string, string> = {};
+  if (page.more && lastRepo) headers.Link = `<${urlFor(ctx, `/gitlab/v1/repository-paths/${path}/repositories/list/`)}?${new URLSearchParams({ last: lastRepo.path, n: String(size) })}>; rel="next"`;
+  sendJson(ctx.res, 200, body, headers);
+}
+
 async function tags(ctx: RequestContext, db: Database, repositoryId: number, name: string): Promise<void> {
   const q = ctx.query;
   const { n, last } = pageRequest(q, 1000);
@@ -65,17 +106,7 @@ async function tags(ctx: RequestContext, db: Database, repositoryId: number, nam
   const size = n === 0 ? 0 : (n ?? 100);
   const page = size === 0 ? { tags: [], more: false } : await tagPage(db, repositoryId, { n: size, last, before, name: filter, sort });
   const refs = withReferrers === 'true' ? await referrersOf(db, repositoryId, page.tags.map((t) => t.digest)) : undefined;
-  const body = page.tags.map((t) => ({
-    name: t.name,
-    digest: t.digest,
-    ...(t.configDigest ? { config_digest: t.configDigest } : {}),
-    media_type: t.mediaType,
-    size_bytes: t.sizeBytes,
-    created_at: iso(t.createdAt),
-    ...(t.updatedAt ? { updated_at: iso(t.updatedAt) } : {}),
-    published_at: iso(t.publishedAt),
-    ...(refs ? { referrers: (refs.get(t.digest) ?? []).map((r) => ({ artifactType: r.artifactType, digest: r.digest })) } : {}),
-  }));
+  const body = page.tags.map((t) => tagJson(t, refs ? (refs.get(t.digest) ?? []) : undefined));
   const base = urlFor(ctx, `/gitlab/v1/repositories/${name}/tags/list/`);
   const keep = (extra: Record<string, string>) => {
     const p = new URLSearchParams({ ...extra, n: String(size) });

@@ -117,3 +117,33 @@ export async function referrersOf(q: Queryer, repositoryId: number, digests: str
   for (const r of rows) out.set(r.subject, [...(out.get(r.subject) ?? []), { artifactType: r.at, digest: r.digest }]);
   return out;
 }
+
+/** One tag by name, or undefined. */
+export async function tagByName(q: Queryer, repositoryId: number, name: string): Promise<TagRow | undefined> {
+  const rows = await q.query<{ name: string; digest: string; config: string | null; media_type: string; size: string; created_at: Date; updated_at: Date | null }>(
+    'gitlab_tag_detail',
+    `SELECT t.name, m.digest, m.configuration_blob_digest AS config, mt.media_type, m.total_size AS size, t.created_at, t.updated_at
+     FROM tags t JOIN manifests m ON m.id = t.manifest_id JOIN media_types mt ON mt.id = m.media_type_id
+     WHERE t.repository_id = $1 AND t.name = $2`,
+    [repositoryId, name],
+  );
+  const r = rows[0];
+  return r
+    ? { name: r.name, digest: r.digest, configDigest: r.config, mediaType: r.media_type, sizeBytes: Number(r.size), createdAt: r.created_at, updatedAt: r.updated_at, publishedAt: r.updated_at ?? r.created_at }
+    : undefined;
+}
+
+/** Repositories at or below `path`, in path order after `last`; n + 1 are read to tell whether more follow. */
+export async function repositoriesUnder(q: Queryer, path: string, n: number, last?: string): Promise<{ repos: RepositoryDetails[]; more: boolean }> {
+  const rows = await q.query<{ id: string; name: string; path: string; created_at: Date; updated_at: Date | null }>(
+    'gitlab_repositories_under',
+    `SELECT id, name, path, created_at, updated_at FROM repositories
+     WHERE (path = $1 OR path LIKE $2) AND ($3::text IS NULL OR path > $3)
+     ORDER BY path LIMIT ${n + 1}`,
+    [path, `${path.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`, last ?? null],
+  );
+  return {
+    repos: rows.slice(0, n).map((r) => ({ id: Number(r.id), name: r.name, path: r.path, createdAt: r.created_at, updatedAt: r.updated_at })),
+    more: rows.length > n,
+  };
+}
