@@ -126,6 +126,25 @@ const gc = section({
   manifests: section({ disabled: bool(false), interval: duration('5s') }),
 });
 
+const redisCache = section({
+  /** Redis cache of tag lookups (database mode), as GitLab's `redis.cache`. */
+  enabled: bool(false),
+  /** host:port; several, comma-separated, for Sentinel (with `mainname`) or Cluster (without). */
+  addr: z.string().default('127.0.0.1:6379'),
+  mainname: z.string().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  sentinelusername: z.string().optional(),
+  sentinelpassword: z.string().optional(),
+  db: z.number().int().min(0).default(0),
+  dialtimeout: duration('2s'),
+  readtimeout: duration('2s'),
+  writetimeout: duration('2s'),
+  tls: section({ enabled: bool(false), insecure: bool(false) }),
+  /** How long a cached tag lookup lives (Wharf). */
+  ttl: duration('10m'),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
@@ -137,6 +156,7 @@ export const configSchema = strict({
   health,
   database,
   gc,
+  redis: section({ cache: redisCache }),
 });
 
 /** A validated configuration, after defaults. */

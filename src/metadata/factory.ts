@@ -20,12 +20,15 @@ import { pgDatabase, poolConfig } from './database/pg-database.js';
 import type { Database } from './database/queryer.js';
 import { legacyMetadataStore } from './legacy/legacy-store.js';
 import { legacyRepositories } from './legacy/legacy-reader.js';
+import { cachedMetadataStore } from './cache/cached-store.js';
+import { connectRedis } from './cache/redis-client.js';
 import type { MetadataStore } from './store.js';
 
-/** The store, and the database behind it when there is one (to close on shutdown). */
+/** The store, the database behind it when there is one, and what to close on shutdown. */
 export interface MetadataBackend {
   readonly store: MetadataStore;
   readonly database?: Database;
+  close(): Promise<void>;
 }
 
 /** True when the `database` section asks for the embedded database (enabled, no host). */
@@ -68,7 +71,10 @@ async function refuseUnimportedLegacyData(config: Config, db: Database, driver: 
 
 /** Builds the metadata store the configuration asks for. */
 export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry): Promise<MetadataBackend> {
-  if (!config.database.enabled) return { store: legacyMetadataStore(driver) };
+  if (!config.database.enabled) {
+    if (config.redis.cache.enabled) throw new ConfigError(['redis.cache.enabled: the Redis cache needs the metadata database (database.enabled)']);
+    return { store: legacyMetadataStore(driver), close: async () => undefined };
+  }
   const database = await openDatabase(config, metrics);
   try {
     const pending = (await migrationStatus(database)).filter((m) => !m.appliedAt);
@@ -83,5 +89,22 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     throw new ConfigError([`database: cannot use ${where}: ${(err as Error).message}`]);
   }
   const v = config.validation;
-  return { store: databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) }), database };
+  const store = databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) });
+  if (!config.redis.cache.enabled) return { store, database, close: () => database.close() };
+  let redis: Awaited<ReturnType<typeof connectRedis>>;
+  try {
+    redis = await connectRedis(config.redis.cache);
+  } catch (err) {
+    await database.close();
+    throw new ConfigError([`redis.cache: cannot connect to ${config.redis.cache.addr}: ${(err as Error).message}`]);
+  }
+  const instance = (await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1'))[0]?.id ?? 'default';
+  return {
+    store: cachedMetadataStore(store, redis, config.redis.cache.ttl, instance),
+    database,
+    async close() {
+      redis.disconnect();
+      await database.close();
+    },
+  };
 }

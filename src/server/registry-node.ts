@@ -43,11 +43,11 @@ export interface NodeOptions {
 }
 
 /** Builds the services of the data plane. */
-export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; database?: Database | undefined }> {
+export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; database?: Database | undefined; closeMetadata: () => Promise<void> }> {
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
-  const { store: metadata, database } = await createMetadataBackend(config, driver, metrics.registry);
+  const { store: metadata, database, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry);
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {
@@ -57,7 +57,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log, database }, driver, database };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log, database }, driver, database, closeMetadata };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
@@ -98,7 +98,7 @@ function splitAddr(addr: string): { host: string; port: number } {
 
 /** Starts a registry node listening on `http.addr`. */
 export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
-  const { services, driver, database } = await buildServices(config, opts);
+  const { services, driver, database, closeMetadata } = await buildServices(config, opts);
   const { log } = services;
   await driver.health();
   const health = startHealthChecks(driver, config.health.storagedriver);
@@ -145,7 +145,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopGc();
       await services.uploads.close();
-      await database?.close();
+      await closeMetadata();
     },
   };
 }

@@ -3,5 +3,6 @@ import type { Migration } from './migration.js';
 import { migration as createMetadataTables } from './20261122120000_create_metadata_tables.js';
 import { migration as createGcReviewQueues } from './20261122130000_create_gc_review_queues.js';
 import { migration as createImportProgress } from './20261122140000_create_import_progress.js';
+import { migration as createInstanceIdentity } from './20261122150000_create_instance_identity.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity];
