@@ -9,6 +9,8 @@ import { regErr } from '../registry/errors.js';
 import { assertName, assertTag } from '../registry/names.js';
 import { pageRequest } from '../registry/pagination.js';
 import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/context.js';
+import { readLimited } from '../registry/body.js';
+import { renameRepository } from './rename.js';
 import { referrersOf, repositoriesUnder, repositoryByPath, repositorySize, tagByName, tagPage, type TagPageOptions, type TagRow } from './queries.js';
 
 type Kind = 'base' | 'repository' | 'tags' | 'tag' | 'subrepositories';
@@ -30,7 +32,12 @@ export async function serveGitlabApi(ctx: RequestContext, path: string, db: Data
   for (const [re, kind] of ROUTES) {
     const m = re.exec(path);
     if (!m) continue;
-    if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') throw regErr('UNSUPPORTED', `method ${ctx.req.method ?? ''} is not allowed here`);
+    const method = ctx.req.method ?? '';
+    if (kind === 'repository' && method === 'PATCH') {
+      await rename(ctx, db, assertName(m[1] as string));
+      return true;
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw regErr('UNSUPPORTED', `method ${method} is not allowed here`);
     if (kind === 'base') {
       sendEmpty(ctx.res, 200);
       return true;
@@ -48,6 +55,26 @@ export async function serveGitlabApi(ctx: RequestContext, path: string, db: Data
     return true;
   }
   return false;
+}
+
+/** PATCH /gitlab/v1/repositories/<path>/?dry_run=true|false with {"name": "..."}. */
+async function rename(ctx: RequestContext, db: Database, path: string): Promise<void> {
+  if (ctx.services.config.storage.maintenance.readonly.enabled) throw regErr('UNSUPPORTED', 'the registry is in read-only mode (storage.maintenance.readonly.enabled)');
+  const dry = ctx.query.get('dry_run') ?? 'false';
+  if (dry !== 'true' && dry !== 'false') throw badParam('dry_run', dry);
+  let body: { name?: unknown };
+  try {
+    body = JSON.parse((await readLimited(ctx.req, 64 * 1024)).toString('utf8')) as { name?: unknown };
+  } catch {
+    throw badParam('body', 'expected a JSON object with "name"');
+  }
+  const result = await renameRepository(db, ctx.services.cache, path, body?.name, dry === 'true');
+  if (!result.dryRun) {
+    sendEmpty(ctx.res, 204);
+    return;
+  }
+  if (result.leaseMs === undefined) sendEmpty(ctx.res, 202);
+  else sendJson(ctx.res, 202, { ttl: new Date(Date.now() + result.leaseMs).toISOString() });
 }
 
 async function repository(ctx: RequestContext, db: Database, repo: NonNullable<Awaited<ReturnType<typeof repositoryByPath>>>): Promise<void> {

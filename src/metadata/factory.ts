@@ -20,14 +20,15 @@ import { pgDatabase, poolConfig } from './database/pg-database.js';
 import type { Database } from './database/queryer.js';
 import { legacyMetadataStore } from './legacy/legacy-store.js';
 import { legacyRepositories } from './legacy/legacy-reader.js';
-import { cachedMetadataStore } from './cache/cached-store.js';
+import { cachedMetadataStore, type TagCache } from './cache/cached-store.js';
 import { connectRedis } from './cache/redis-client.js';
 import type { MetadataStore } from './store.js';
 
-/** The store, the database behind it when there is one, and what to close on shutdown. */
+/** The store, the database behind it when there is one, its Redis cache when enabled, and what to close on shutdown. */
 export interface MetadataBackend {
   readonly store: MetadataStore;
   readonly database?: Database;
+  readonly cache?: TagCache;
   close(): Promise<void>;
 }
 
@@ -99,8 +100,10 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     throw new ConfigError([`redis.cache: cannot connect to ${config.redis.cache.addr}: ${(err as Error).message}`]);
   }
   const instance = (await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1'))[0]?.id ?? 'default';
+  const cached = cachedMetadataStore(store, redis, config.redis.cache.ttl, instance);
   return {
-    store: cachedMetadataStore(store, redis, config.redis.cache.ttl, instance),
+    store: cached.store,
+    cache: cached.cache,
     database,
     async close() {
       redis.disconnect();

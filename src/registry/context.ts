@@ -9,6 +9,7 @@ import type { ManifestService } from '../core/manifests.js';
 import type { UploadService } from '../core/uploads.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Database } from '../metadata/database/queryer.js';
+import type { TagCache } from '../metadata/cache/cached-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { regErr } from './errors.js';
@@ -24,6 +25,8 @@ export interface RegistryServices {
   readonly log: Logger;
   /** The metadata database, in database mode (the `/gitlab/v1` API reads it). */
   readonly database?: Database | undefined;
+  /** The Redis tag cache, when enabled (rename invalidates it and takes its leases there). */
+  readonly cache?: TagCache | undefined;
 }
 
 /** One request in flight. */

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   TOOMANYREQUESTS: { status: 429, message: 'too many requests', description: 'The client is rate limited.' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested', description: 'The `n` parameter is not a non-negative integer within limits.' },
   INVALID_QUERY_PARAMETER_VALUE: { status: 400, message: 'the value of a query parameter is invalid', description: 'A `/gitlab/v1` query parameter has a value outside the allowed set or pattern.' },
+  RENAME_CONFLICT: { status: 409, message: 'the new repository path is already taken', description: 'A `/gitlab/v1` rename targets a path that exists or is reserved by another rename.' },
+  EXCEEDS_LIMITS: { status: 422, message: 'the operation exceeds a limit', description: 'A `/gitlab/v1` rename would move more repositories than allowed (1,000).' },
   RANGE_INVALID: { status: 416, message: 'invalid content range', description: 'A Content-Range or Range header is malformed, out of order or repeats data.' },
   UNAVAILABLE: { status: 503, message: 'service unavailable', description: 'A dependency (storage) is not reachable.' },
   UNKNOWN: { status: 500, message: 'unknown error', description: 'An unexpected server error; the log has the details under the request id.' },

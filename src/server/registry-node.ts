@@ -47,7 +47,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
-  const { store: metadata, database, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry);
+  const { store: metadata, database, cache, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry);
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {
@@ -57,7 +57,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log, database }, driver, database, closeMetadata };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log, database, cache }, driver, database, closeMetadata };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */

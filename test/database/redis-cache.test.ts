@@ -61,3 +61,41 @@ describe('Redis cache of tag lookups', { skip }, () => {
     await assert.rejects(startWharf({ redis: { cache: REDIS_CACHE } }), /redis\.cache\.enabled: the Redis cache needs the metadata database/);
   });
 });
+
+describe('/gitlab/v1 repository rename', { skip }, () => {
+  it('renames a repository and its sub-repositories, with dry run, lease, conflicts and cache invalidation', async () => {
+    const tdb = await createMigratedTestDatabase();
+    const a = await startWharf({ database: tdb.section, redis: { cache: REDIS_CACHE } });
+    const b = await startWharf({ database: tdb.section, redis: { cache: REDIS_CACHE } }, a.root);
+    try {
+      const ca = new TestClient(a.url);
+      const cb = new TestClient(b.url);
+      const img = await ca.pushImage('ren/app', 'v1');
+      await ca.pushImage('ren/app/sub', 'v1');
+      await ca.pushImage('ren/taken', 'v1');
+      assert.equal((await cb.req('HEAD', '/v2/ren/app/manifests/v1')).status, 200, 'B caches the old path');
+      const patch = (path: string, body: unknown, dry: boolean) => ca.req('PATCH', `/gitlab/v1/repositories/${path}/?dry_run=${dry}`, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+
+      assert.equal((await patch('ren/app', { name: 'taken' }, true)).errorCode(), 'RENAME_CONFLICT');
+      assert.equal((await patch('ren/app', { name: 'Bad Name' }, true)).errorCode(), 'INVALID_QUERY_PARAMETER_VALUE');
+      assert.equal((await patch('ren/nope', { name: 'x' }, true)).errorCode(), 'NAME_UNKNOWN');
+      const dry = await patch('ren/app', { name: 'renamed' }, true);
+      assert.equal(dry.status, 202);
+      assert.ok(Date.parse(dry.json<{ ttl: string }>().ttl) > Date.now(), 'the dry run holds a lease');
+      assert.equal((await cb.req('GET', '/v2/ren/app/manifests/v1')).status, 200, 'a dry run renames nothing');
+      // Another repository cannot take the reserved path.
+      assert.equal((await patch('ren/taken', { name: 'renamed' }, true)).errorCode(), 'RENAME_CONFLICT');
+
+      assert.equal((await patch('ren/app', { name: 'renamed' }, false)).status, 204);
+      assert.equal((await cb.req('GET', '/v2/ren/app/manifests/v1')).status, 404, 'node B no longer serves the old path');
+      assert.equal((await cb.req('GET', '/v2/ren/renamed/manifests/v1')).header('docker-content-digest'), img.digest);
+      assert.equal((await cb.req('GET', '/v2/ren/renamed/sub/manifests/v1')).status, 200, 'sub-repositories moved along');
+      const details = (await cb.req('GET', '/gitlab/v1/repositories/ren/renamed/')).json<{ name: string; path: string }>();
+      assert.deepEqual([details.name, details.path], ['renamed', 'ren/renamed']);
+    } finally {
+      await a.close();
+      await b.close();
+      await tdb.drop();
+    }
+  });
+});

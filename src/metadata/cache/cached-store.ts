@@ -16,8 +16,15 @@ local g = redis.call('GET', KEYS[1]) or '0'
 return {g, redis.call('HGET', KEYS[2] .. g, ARGV[1])}
 `;
 
+/** Invalidation handle of the cache, for operations outside the store (repository rename). */
+export interface TagCache {
+  readonly redis: Redis | Cluster;
+  /** Forgets every cached tag of these repositories, on every node. */
+  invalidate(names: readonly string[]): Promise<void>;
+}
+
 /** Wraps `inner`; keys are prefixed with the database's identity; `ttlMs` bounds how long an entry lives even without writes. */
-export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster, ttlMs: number, instance: string): MetadataStore {
+export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster, ttlMs: number, instance: string): { store: MetadataStore; cache: TagCache } {
   const genKey = (name: string) => `wharf:${instance}:{${name}}:gen`;
   const tagsKey = (name: string) => `wharf:${instance}:{${name}}:tags:`;
   const bump = async (name: string) => {
@@ -29,7 +36,13 @@ export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster
     }
   };
 
-  return {
+  const cache: TagCache = {
+    redis,
+    async invalidate(names) {
+      for (const n of names) await bump(n);
+    },
+  };
+  const store: MetadataStore = {
     ...inner,
     mode: `${inner.mode}+redis`,
 
@@ -68,4 +81,5 @@ export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster
       return removed;
     },
   };
+  return { store, cache };
 }
