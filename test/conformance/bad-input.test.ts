@@ -1,6 +1,7 @@
 /**
  * Bad input: every case gets its OCI error code and leaves the data directory
- * exactly as it was.
+ * (and, in database mode, every metadata table) exactly as it was. Runs in
+ * legacy mode and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -8,30 +9,48 @@ import { after, before, describe, it } from 'node:test';
 import { sha256, TestClient, type RawResponse } from '../support/http.js';
 import { snapshot } from '../support/snapshot.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const noPostgres = await requirePostgres();
 
-describe('bad input is refused with an OCI error and changes nothing', () => {
+for (const mode of ['legacy', 'database'] as const) describe(`bad input is refused with an OCI error and changes nothing (${mode})`, { skip: mode === 'database' ? noPostgres : undefined }, () => {
   let reg: TestRegistry;
   let c: TestClient;
   let img: Awaited<ReturnType<TestClient['pushImage']>>;
+  let tdb: TestDatabase | undefined;
 
   before(async () => {
-    reg = await startWharf();
+    if (mode === 'database') tdb = await createMigratedTestDatabase();
+    reg = await startWharf(tdb ? { database: tdb.section, gc: { disabled: true } } : {});
     c = new TestClient(reg.url);
     img = await c.pushImage('bad/repo', 'v1');
   });
-  after(async () => reg?.close());
+  after(async () => {
+    await reg?.close();
+    await tdb?.drop();
+  });
+
+  /** Every file under the data directory and, in database mode, a fingerprint of every metadata table. */
+  async function state(): Promise<unknown> {
+    const db = reg.node.services.database;
+    const tables = db
+      ? await db.query('t', `SELECT (SELECT count(*) FROM repositories) AS r, (SELECT count(*) FROM blobs) AS b, (SELECT count(*) FROM repository_blobs) AS rb,
+          (SELECT count(*) FROM manifests) AS m, (SELECT count(*) FROM layers) AS l, (SELECT count(*) FROM manifest_references) AS mr,
+          (SELECT count(*) FROM tags) AS t, (SELECT string_agg(name || '=' || manifest_id, ',' ORDER BY name) FROM tags) AS tv`)
+      : [];
+    return { files: await snapshot(reg.root), tables };
+  }
 
   async function refused(status: number, code: string, send: () => Promise<RawResponse>): Promise<void> {
-    const before = await snapshot(reg.root);
+    const before = await state();
     const r = await send();
     assert.equal(r.status, status, `got ${r.status} ${r.body.toString().slice(0, 300)}`);
     assert.equal(r.errorCode(), code);
     assert.equal(r.header('content-type'), 'application/json');
     const body = r.json<{ errors: Array<{ code: string; message: string }> }>();
     assert.ok(body.errors[0]?.message.length);
-    assert.deepEqual(await snapshot(reg.root), before);
+    assert.deepEqual(await state(), before);
   }
 
   it('wrong digest on monolithic POST', () =>
