@@ -32,6 +32,8 @@ export interface RegistryNode {
   readonly driver: StorageDriver;
   /** `http://host:port` the node listens on. */
   readonly url: string;
+  /** `http://host:port` of the debug listener, when `http.debug.addr` is set. */
+  readonly debugUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -122,8 +124,23 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     const { host, port } = splitAddr(config.http.addr);
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   }
-  const debug = await startDebugServer(config, health, exportMetrics);
-  const stopGc = database ? await startOnlineGc(config, database, driver, log, metrics.registry) : async () => undefined;
+  let debug: Server | undefined;
+  let stopGc: () => Promise<void> = async () => undefined;
+  try {
+    debug = await startDebugServer(config, health, exportMetrics);
+    if (database) stopGc = await startOnlineGc(config, database, driver, log, metrics.registry);
+  } catch (err) {
+    // Leave nothing running behind a failed start.
+    debug?.close();
+    stopPurge();
+    health.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await services.uploads.close();
+    await closeMetadata();
+    throw err;
+  }
+  const debugAddress = debug?.address();
+  const debugUrl = debugAddress && typeof debugAddress === 'object' ? `http://${debugAddress.address}:${debugAddress.port}` : undefined;
   const address = server.address();
   const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
@@ -137,6 +154,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     services,
     driver,
     url,
+    debugUrl,
     async close() {
       stopPurge();
       debug?.close();

@@ -8,7 +8,6 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../support/distribution.js';
 import { OciLayout } from '../support/oci-layout.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
@@ -18,14 +17,12 @@ const skip = requireCommand('openssl') ?? requireCommand('skopeo');
 describe('TLS and the debug listener', { skip }, () => {
   let reg: TestRegistry;
   let work: string;
-  let debugPort: number;
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'wharf-tls-'));
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'key.pem'), '-out', join(work, 'ca.crt')]);
-    debugPort = await freePort();
     reg = await startWharf({
-      http: { tls: { certificate: join(work, 'ca.crt'), key: join(work, 'key.pem') }, debug: { addr: `127.0.0.1:${debugPort}`, prometheus: { enabled: true, path: '/metrics' } } },
+      http: { tls: { certificate: join(work, 'ca.crt'), key: join(work, 'key.pem') }, debug: { addr: '127.0.0.1:0', prometheus: { enabled: true, path: '/metrics' } } },
     });
   });
   after(async () => reg?.close());
@@ -71,7 +68,8 @@ describe('TLS and the debug listener', { skip }, () => {
   });
 
   it('answers health and metrics on http.debug.addr, and nothing else', async () => {
-    const base = `http://127.0.0.1:${debugPort}`;
+    const base = reg.node.debugUrl as string;
+    assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await fetch(`${base}/debug/health`)).status, 200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /wharf_http_requests_total/);
