@@ -13,14 +13,17 @@ import { OciLayout, type Desc } from '../support/oci-layout.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import { REDIS_CACHE, requireRedis } from '../support/redis.js';
 
 const skip = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
+const noRedis = noPostgres ?? (await requireRedis());
 
 /** The metadata setups every skopeo case runs in. */
-const SETUPS: Array<{ mode: 'legacy' | 'database'; skip: string | undefined }> = [
+const SETUPS: Array<{ mode: 'legacy' | 'database' | 'database+redis'; skip: string | undefined }> = [
   { mode: 'legacy', skip },
   { mode: 'database', skip: skip ?? noPostgres },
+  { mode: 'database+redis', skip: skip ?? noRedis },
 ];
 const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -34,10 +37,8 @@ for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`
   let work: string;
 
   before(async () => {
-    if (setup.mode === 'database') {
-      tdb = await createMigratedTestDatabase();
-    }
-    reg = await startWharf(tdb ? { database: tdb.section } : {});
+    if (setup.mode !== 'legacy') tdb = await createMigratedTestDatabase();
+    reg = await startWharf(tdb ? { database: tdb.section, ...(setup.mode === 'database+redis' ? { redis: { cache: REDIS_CACHE } } : {}) } : {});
     assert.equal(reg.node.services.metadata.mode, setup.mode);
     work = await mkdtemp(join(tmpdir(), 'wharf-skopeo-'));
     layout = await OciLayout.create(join(work, 'src'));
