@@ -39,8 +39,6 @@ export interface MetadataStore {
 
   /** Repository names in lexical order after `last`, at most `limit`. */
   listRepositories(limit: number, last?: string): Promise<Page<string>>;
-  /** True when the repository has any manifest, tag or blob link. */
-  repositoryExists(name: string): Promise<boolean>;
 
   /** True when the blob is linked into the repository. */
   isBlobLinked(name: string, digest: Digest): Promise<boolean>;
@@ -76,8 +74,6 @@ export interface MetadataStore {
   untag(name: string, tag: string): Promise<boolean>;
   /** Tags in lexical order after `last`; undefined when the repository is unknown. */
   listTags(name: string, limit: number, last?: string): Promise<Page<string> | undefined>;
-  /** Tags currently pointing at `digest`. */
-  tagsOf(name: string, digest: Digest): Promise<string[]>;
 
   /** Digests of manifests in the repository whose subject is `subject`. */
   listReferrers(name: string, subject: Digest): Promise<Digest[]>;

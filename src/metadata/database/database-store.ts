@@ -42,8 +42,6 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
       return page(rows, limit);
     },
 
-    repositoryExists: async (name) => (await repositoryId(db, name)) !== undefined,
-
     async isBlobLinked(name, digest) {
       const rows = await db.query('blob_linked', 'SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id WHERE r.path = $1 AND rb.blob_digest = $2', [name, digest.value]);
       return rows.length > 0;
@@ -129,15 +127,6 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
       );
       const names = rows[0]?.names ? rows[0].names.split('\n') : [];
       return { items: names.slice(0, limit), more: names.length > limit };
-    },
-
-    async tagsOf(name, digest) {
-      const rows = await db.query<{ v: string }>(
-        'tags_of_manifest',
-        'SELECT t.name AS v FROM tags t JOIN manifests m ON m.id = t.manifest_id JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.digest = $2 ORDER BY t.name',
-        [name, digest.value],
-      );
-      return rows.map((r) => r.v);
     },
 
     async listReferrers(name, subject) {

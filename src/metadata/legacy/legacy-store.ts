@@ -48,8 +48,6 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
       return paginate(out.sort(), limit, last);
     },
 
-    repositoryExists: (name) => exists(repoDir(name)),
-
     isBlobLinked: async (name, digest) => (await readLink(driver, layerLinkPath(name, digest)))?.value === digest.value,
 
     async linkBlob(name, digest, _size, ensureStored) {
@@ -102,8 +100,6 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
       const tags = (await listOrEmpty(driver, tagsDir(name))).map(baseName).sort();
       return paginate(tags, limit, last);
     },
-
-    tagsOf,
 
     async listReferrers(name, subject) {
       const dir = referrersDir(name, subject);
