@@ -123,7 +123,7 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
       const rows = await db.query<{ names: string | null }>(
         'tags_list',
         "SELECT string_agg(name, E'\\n' ORDER BY name) AS names FROM (SELECT name FROM tags WHERE repository_id = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3) t",
-        [repo, last ?? null, Math.min(limit, 1_000_000) + 1],
+        [repo, last ?? null, limit + 1],
       );
       const names = rows[0]?.names ? rows[0].names.split('\n') : [];
       return { items: names.slice(0, limit), more: names.length > limit };

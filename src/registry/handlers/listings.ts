@@ -9,7 +9,7 @@ import { sendJson, urlFor, type RequestContext } from '../context.js';
 /** Catalog page size when the client gives no `n`, and the most it may ask for. */
 const CATALOG_DEFAULT = 100;
 const MAX_PAGE = 1000;
-/** Tag lists have no cap without `n` (as Distribution); with `n`, at most this many. */
+/** With `n`, at most this many tags per page; without `n` every tag is listed, as Distribution does. */
 const TAGS_MAX = 100_000;
 
 /** GET /v2/: the API version check. */
@@ -31,7 +31,7 @@ export async function catalog(ctx: RequestContext): Promise<void> {
 /** GET /v2/<name>/tags/list?n=&last=. */
 export async function tagList(ctx: RequestContext, name: string): Promise<void> {
   const { n, last } = pageRequest(ctx.query, TAGS_MAX);
-  const page = await ctx.services.manifests.tags(name, n ?? TAGS_MAX, last);
+  const page = await ctx.services.manifests.tags(name, n ?? Number.MAX_SAFE_INTEGER, last);
   const items = n === 0 ? [] : page.items;
   const headers: Record<string, string> = {};
   const lastItem = items[items.length - 1];
