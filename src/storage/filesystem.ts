@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { copyFileRange } from './fs-copy-range.js';
 import { readWhole, writeViaRename } from './fs-small-files.js';
 import { InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
@@ -57,8 +57,7 @@ export function filesystemDriver(options: FilesystemOptions): StorageDriver {
         const last = end === undefined ? size : Math.min(end, size);
         if (last <= offset) {
           await handle.close();
-          const { Readable: R } = await import('node:stream');
-          return R.from([]);
+          return Readable.from([]);
         }
         return handle.createReadStream({ start: offset, end: last - 1, highWaterMark: 1 << 20 }) as Readable;
       }),
