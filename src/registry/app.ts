@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HealthChecker } from '../observability/health.js';
+import type { Logger } from '../observability/logger.js';
 import { serveOpsEndpoint, type MetricsExporter } from '../observability/endpoints.js';
 import { regErr, renderErrors, toRegistryError } from './errors.js';
 import { dispatch } from './dispatch.js';
@@ -44,8 +45,18 @@ export function createRegistryListener(services: RegistryServices, health: Healt
     let path = q === -1 ? url : url.slice(0, q);
     if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    const reqLog = log.child({ requestId });
-    const ctx: RequestContext = { req, res, query, services, log: reqLog };
+    // The per-request logger is made only when something is logged (not on every pull).
+    let child: Logger | undefined;
+    const reqLog = (): Logger => (child ??= log.child({ requestId }));
+    const ctx: RequestContext = {
+      req,
+      res,
+      query,
+      services,
+      get log() {
+        return reqLog();
+      },
+    };
     let routeLabel = 'unknown';
 
     res.once('finish', () => {
@@ -55,19 +66,19 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       metrics.httpDuration.observe({ method, route: routeLabel }, seconds);
       metrics.bytesIn.inc({ route: routeLabel }, Math.max(0, socket.bytesRead - readBefore));
       metrics.bytesOut.inc({ route: routeLabel }, Math.max(0, socket.bytesWritten - writtenBefore));
-      if (accessLog) reqLog.info({ method, path, status: res.statusCode, durationMs: Math.round(seconds * 1e6) / 1e3, route: routeLabel }, 'request');
+      if (accessLog) reqLog().info({ method, path, status: res.statusCode, durationMs: Math.round(seconds * 1e6) / 1e3, route: routeLabel }, 'request');
     });
 
     const fail = (err: unknown) => {
       // A client that disconnected cannot be answered; that is not a server error.
       if (!res.socket || res.socket.destroyed) {
-        reqLog.info({ err: (err as Error).message }, 'client went away');
+        reqLog().info({ err: (err as Error).message }, 'client went away');
         res.destroy();
         return;
       }
       const e = toRegistryError(err);
-      if (e.code === 'UNKNOWN') reqLog.error({ err }, 'request failed');
-      else reqLog.debug({ code: e.code, detail: e.detail }, 'request refused');
+      if (e.code === 'UNKNOWN') reqLog().error({ err }, 'request failed');
+      else reqLog().debug({ code: e.code, detail: e.detail }, 'request refused');
       if (res.headersSent) {
         res.destroy();
         return;
