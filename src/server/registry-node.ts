@@ -14,7 +14,6 @@ import { UploadService } from '../core/uploads.js';
 import { schedulePurges } from '../maintenance/upload-purge.js';
 import { createMetadataBackend } from '../metadata/factory.js';
 import { startOnlineGc } from '../gc/online-gc.js';
-import type { Database } from '../metadata/database/queryer.js';
 import { startHealthChecks } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -45,7 +44,7 @@ export interface NodeOptions {
 }
 
 /** Builds the services of the data plane. */
-export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; database?: Database | undefined; closeMetadata: () => Promise<void> }> {
+export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; closeMetadata: () => Promise<void> }> {
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
@@ -59,7 +58,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log, database, cache }, driver, database, closeMetadata };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log, database, cache }, driver, closeMetadata };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
@@ -100,7 +99,8 @@ function splitAddr(addr: string): { host: string; port: number } {
 
 /** Starts a registry node listening on `http.addr`. */
 export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
-  const { services, driver, database, closeMetadata } = await buildServices(config, opts);
+  const { services, driver, closeMetadata } = await buildServices(config, opts);
+  const { database } = services;
   const { log } = services;
   await driver.health();
   const health = startHealthChecks(driver, config.health.storagedriver);
