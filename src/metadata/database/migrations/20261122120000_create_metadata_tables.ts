@@ -4,8 +4,16 @@
  * blob and subject (referrers), references between manifests, layers (image
  * layers only, as GitLab's: what repository sizes add up), tags. Paths and tag
  * names sort in byte order ("C"), as legacy listings do, so their indexes
- * serve the paginated listings. Partitioning by
- * top-level namespace (as GitLab does) is left for when the GC queues land.
+ * serve the paginated listings.
+ *
+ * Not partitioned. GitLab hash-partitions these tables by top-level namespace
+ * (64 partitions) for GitLab.com's billions of rows. Measured here on
+ * PostgreSQL 15 with 2,000,000 tags over 1,000 namespaces: a tag lookup took
+ * 20 µs on the plain table and 120 µs on the 64-way partitioned one (run-time
+ * partition pruning of a cached plan), a 100-tag range scan 0.6 vs 0.3 ms. The
+ * hot path is point lookups, so at self-hosted scale partitioning costs more
+ * than it saves. Adding it later is a migration plus the namespace id in the
+ * queries' filters (so that partitions are pruned), as GitLab's queries have.
  */
 import type { Migration } from './migration.js';
 
