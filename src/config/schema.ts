@@ -145,6 +145,44 @@ const redisCache = section({
   ttl: duration('10m'),
 });
 
+const auth = strict({
+  /**
+   * Docker token auth as Distribution configures it. With the control plane in
+   * the same process, every key may be left out: they default to its realm,
+   * service, issuer and certificate.
+   */
+  token: section({
+    realm: z.url().optional(),
+    service: z.string().min(1).optional(),
+    issuer: z.string().min(1).optional(),
+    rootcertbundle: z.string().min(1).optional(),
+    autoredirect: bool(false),
+  }),
+});
+
+const controlplane = section({
+  /** Run the control plane (users, projects, /jwt/auth, /api/v4) in this process. Default: with the metadata database. */
+  enabled: z.boolean().optional(),
+  /** A control-plane node only: no registry API in this process (the registry runs at `registryurl`). */
+  standalone: bool(false),
+  /** Own listener for the control plane; by default it shares `http.addr`. */
+  addr: z.string().optional(),
+  /** The registry's internal URL for control-plane calls (GitLab's `registry_api_url`); default this node. */
+  registryurl: z.url().optional(),
+  /** The control plane's public URL (the token realm is `<externalurl>/jwt/auth`); default from `http.host` or the listener. */
+  externalurl: z.url().optional(),
+  /** PEM private key signing the tokens (GitLab's `registry_key_path`); generated under the data directory when absent. */
+  key: z.string().optional(),
+  /** PEM certificate of `key` (the registry's `rootcertbundle`); generated with the key. */
+  certificate: z.string().optional(),
+  issuer: z.string().min(1).default('wharf-issuer'),
+  service: z.string().min(1).default('container_registry'),
+  /** The `Authorization` value the registry's notifications must carry to `/api/v4/container_registry_event/events`. */
+  notificationsecret: z.string().optional(),
+  /** Background job polling interval. */
+  jobinterval: duration('1s'),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
@@ -157,6 +195,8 @@ export const configSchema = strict({
   database,
   gc,
   redis: section({ cache: redisCache }),
+  auth: auth.optional(),
+  controlplane,
 });
 
 /** A validated configuration, after defaults. */

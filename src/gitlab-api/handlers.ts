@@ -11,6 +11,7 @@ import { pageRequest } from '../registry/pagination.js';
 import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/context.js';
 import { readLimited } from '../registry/body.js';
 import { renameRepository } from './rename.js';
+import type { Scope } from '../auth/scope.js';
 import { referrersOf, repositoriesUnder, repositoryByPath, repositorySize, tagByName, tagPage, type TagPageOptions, type TagRow } from './queries.js';
 
 type Kind = 'base' | 'repository' | 'tags' | 'tag' | 'subrepositories';
@@ -27,12 +28,31 @@ const TAG_FILTER = /^[a-zA-Z0-9._-]{1,128}$/;
 const badParam = (param: string, value: string) => regErr('INVALID_QUERY_PARAMETER_VALUE', `invalid value for query parameter ${param}`, { parameter: param, value: value.slice(0, 200) });
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
+/**
+ * Under token auth, the scopes GitLab's registry asks for: `pull` on the
+ * repository to read it, `pull` on `<path>/*` to list what is under a path,
+ * `push` on the repository and on `<path>/*` to rename.
+ */
+async function authorize(ctx: RequestContext, kind: Kind, method: string, rawName: string | undefined): Promise<void> {
+  const guard = ctx.services.auth;
+  if (!guard) return;
+  const name = rawName === undefined ? undefined : assertName(rawName);
+  const needed: Scope[] = [];
+  if (name !== undefined) {
+    if (kind === 'subrepositories') needed.push({ type: 'repository', name: `${name}/*`, actions: ['pull'] });
+    else if (kind === 'repository' && method === 'PATCH') needed.push({ type: 'repository', name, actions: ['push'] }, { type: 'repository', name: `${name}/*`, actions: ['push'] });
+    else needed.push({ type: 'repository', name, actions: ['pull'] });
+  }
+  ctx.auth = await guard.authorize(ctx.req, ctx.res, needed, ctx.log);
+}
+
 /** Answers a `/gitlab/v1` request; false when the path is not one of its routes. */
 export async function serveGitlabApi(ctx: RequestContext, path: string, db: Database): Promise<boolean> {
   for (const [re, kind] of ROUTES) {
     const m = re.exec(path);
     if (!m) continue;
     const method = ctx.req.method ?? '';
+    await authorize(ctx, kind, method, m[1]);
     if (kind === 'repository' && method === 'PATCH') {
       await rename(ctx, db, assertName(m[1] as string));
       return true;

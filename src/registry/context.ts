@@ -13,6 +13,8 @@ import type { TagCache } from '../metadata/cache/cached-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { regErr } from './errors.js';
+import type { TokenGuard } from '../auth/guard.js';
+import type { TokenClaims } from '../auth/claims.js';
 
 /** The data-plane services the handlers call. */
 export interface RegistryServices {
@@ -27,6 +29,8 @@ export interface RegistryServices {
   readonly database?: Database | undefined;
   /** The Redis tag cache, when enabled (rename invalidates it and takes its leases there). */
   readonly cache?: TagCache | undefined;
+  /** Token auth (`auth.token`); absent, the registry is open. */
+  readonly auth?: TokenGuard | undefined;
 }
 
 /** One request in flight. */
@@ -36,6 +40,8 @@ export interface RequestContext {
   readonly query: URLSearchParams;
   readonly services: RegistryServices;
   readonly log: Logger;
+  /** The verified token of the request, under token auth. */
+  auth?: TokenClaims | undefined;
 }
 
 /**

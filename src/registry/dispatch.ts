@@ -10,6 +10,8 @@ import { deleteBlob, getBlob } from './handlers/blobs.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './handlers/uploads.js';
 import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
 import { base, catalog, referrers, tagList } from './handlers/listings.js';
+import { neededScopes } from '../auth/needed-access.js';
+import { grants } from '../auth/claims.js';
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 
@@ -17,6 +19,16 @@ const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 export async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
   const method = ctx.req.method as string;
   if ('name' in route) assertName(route.name);
+  const guard = ctx.services.auth;
+  if (guard) {
+    ctx.auth = await guard.authorize(ctx.req, ctx.res, neededScopes(route, method), ctx.log);
+    // A cross-repository mount from a repository the token cannot pull becomes a plain upload (the spec allows it).
+    const from = ctx.query.get('from');
+    if (route.kind === 'upload-start' && from !== null && !grants(ctx.auth, 'repository', from, 'pull')) {
+      ctx.query.delete('mount');
+      ctx.query.delete('from');
+    }
+  }
   if (WRITES.has(method) && ctx.services.config.storage.maintenance.readonly.enabled) {
     throw regErr('UNSUPPORTED', 'the registry is in read-only mode (storage.maintenance.readonly.enabled)');
   }

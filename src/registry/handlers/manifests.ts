@@ -3,6 +3,11 @@
  */
 import { readLimited } from '../body.js';
 import { assertDeleteEnabled, sendEmpty, urlFor, type RequestContext } from '../context.js';
+import { metaFor } from '../../auth/claims.js';
+import { checkManifestDelete, checkTagDelete, checkTagPush } from '../../auth/tag-rules.js';
+
+/** A reference is a digest when it holds a `:` (tags cannot). */
+const isDigest = (reference: string) => reference.includes(':');
 
 /** GET or HEAD /v2/<name>/manifests/<reference>. */
 export async function getManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
@@ -19,6 +24,9 @@ export async function getManifest(ctx: RequestContext, name: string, reference: 
 /** PUT /v2/<name>/manifests/<reference>. */
 export async function putManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
   const { config, manifests } = ctx.services;
+  if (ctx.auth && !isDigest(reference)) {
+    await checkTagPush(metaFor(ctx.auth, name), reference, () => manifests.resolve(name, reference).then(() => true, () => false));
+  }
   const body = await readLimited(ctx.req, config.validation.manifests.payloadsizelimit);
   const result = await manifests.put(name, reference, body, ctx.req.headers['content-type']);
   const headers: Record<string, string> = {
@@ -32,6 +40,11 @@ export async function putManifest(ctx: RequestContext, name: string, reference: 
 /** DELETE /v2/<name>/manifests/<reference>: a digest deletes the manifest, a tag only the tag. */
 export async function deleteManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
   assertDeleteEnabled(ctx);
+  if (ctx.auth) {
+    const meta = metaFor(ctx.auth, name);
+    if (isDigest(reference)) checkManifestDelete(meta);
+    else checkTagDelete(meta, reference);
+  }
   await ctx.services.manifests.delete(name, reference);
   sendEmpty(ctx.res, 202);
 }

@@ -4,5 +4,6 @@ import { migration as createMetadataTables } from './20261122120000_create_metad
 import { migration as createGcReviewQueues } from './20261122130000_create_gc_review_queues.js';
 import { migration as createImportProgress } from './20261122140000_create_import_progress.js';
 import { migration as createInstanceIdentity } from './20261122150000_create_instance_identity.js';
+import { migration as createControlPlaneTables } from './20261123100000_create_control_plane_tables.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables];

@@ -1,0 +1,31 @@
+/**
+ * What each registry request needs from a token, as Distribution asks for it:
+ * reads need `pull`, uploads and manifest pushes `pull,push`, deletes
+ * `delete`, the catalog `registry:catalog:*`, and `/v2/` only a valid token.
+ */
+import type { Route } from '../registry/routes.js';
+import type { Scope } from './scope.js';
+
+const READS = new Set(['GET', 'HEAD']);
+
+/** The scopes a request on `route` with `method` needs (empty: any valid token). */
+export function neededScopes(route: Route, method: string): Scope[] {
+  const repo = (actions: string[]): Scope[] => ('name' in route ? [{ type: 'repository', name: route.name, actions }] : []);
+  switch (route.kind) {
+    case 'base':
+      return [];
+    case 'catalog':
+      return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
+    case 'tags':
+    case 'referrers':
+      return repo(['pull']);
+    case 'manifest':
+    case 'blob':
+      if (READS.has(method)) return repo(['pull']);
+      if (method === 'DELETE') return repo(['delete']);
+      return repo(['pull', 'push']);
+    case 'upload-start':
+    case 'upload':
+      return repo(['pull', 'push']);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Tag protection and immutability carried in a token's access `meta`
+ * (GitLab's `tag_deny_access_patterns` and `tag_immutable_patterns`):
+ * RE2 patterns, at most 5 in all and 100 characters each, matched with a
+ * linear-time engine so a hostile pattern cannot stall the registry.
+ */
+import { RE2JS } from 're2js';
+import { regErr } from '../registry/errors.js';
+import type { AccessMeta } from './claims.js';
+
+const MAX_PATTERNS = 5;
+const MAX_PATTERN_LENGTH = 100;
+
+function matches(patterns: readonly string[], tag: string, code: 'INVALID_TAG_PROTECTION_PATTERN' | 'INVALID_TAG_IMMUTABILITY_PATTERN'): boolean {
+  return patterns.some((p) => {
+    if (p.length > MAX_PATTERN_LENGTH) throw regErr(code, undefined, `pattern ${JSON.stringify(p.slice(0, 120))} exceeds length limit of ${MAX_PATTERN_LENGTH}`);
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(p);
+    } catch (err) {
+      throw regErr(code, undefined, `failed compiling pattern ${JSON.stringify(p)}: ${(err as Error).message}`);
+    }
+    return re.matcher(tag).find();
+  });
+}
+
+function counted(meta: AccessMeta | undefined, action: 'push' | 'delete'): { deny: readonly string[]; immutable: readonly string[] } {
+  const deny = meta?.tag_deny_access_patterns?.[action] ?? [];
+  const immutable = meta?.tag_immutable_patterns ?? [];
+  if (deny.length + immutable.length > MAX_PATTERNS) throw regErr('TAG_PATTERN_COUNT', undefined, `tag pattern count exceeds ${MAX_PATTERNS}`);
+  return { deny, immutable };
+}
+
+/** Before pushing `tag`: PROTECTED_TAG when push is denied, IMMUTABLE_TAG when it exists and is immutable. */
+export function checkTagPush(meta: AccessMeta | undefined, tag: string, exists: () => Promise<boolean>): Promise<void> | void {
+  const { deny, immutable } = counted(meta, 'push');
+  if (matches(deny, tag, 'INVALID_TAG_PROTECTION_PATTERN')) throw regErr('PROTECTED_TAG', undefined, `tag ${JSON.stringify(tag)} is protected`);
+  if (immutable.length > 0 && matches(immutable, tag, 'INVALID_TAG_IMMUTABILITY_PATTERN')) {
+    return exists().then((found) => {
+      if (found) throw regErr('IMMUTABLE_TAG', undefined, `tag ${JSON.stringify(tag)} is immutable`);
+    });
+  }
+}
+
+/** Before deleting `tag`: PROTECTED_TAG or IMMUTABLE_TAG when a pattern matches. */
+export function checkTagDelete(meta: AccessMeta | undefined, tag: string): void {
+  const { deny, immutable } = counted(meta, 'delete');
+  if (matches(deny, tag, 'INVALID_TAG_PROTECTION_PATTERN')) throw regErr('PROTECTED_TAG', undefined, `tag ${JSON.stringify(tag)} is protected`);
+  if (matches(immutable, tag, 'INVALID_TAG_IMMUTABILITY_PATTERN')) throw regErr('IMMUTABLE_TAG', undefined, `tag ${JSON.stringify(tag)} is immutable`);
+}
+
+/**
+ * Before deleting a manifest by digest (which deletes its tags too): refused
+ * with PROTECTED_MANIFEST whenever any delete-deny or immutability pattern is
+ * present, as GitLab's registry does (checking the tags first would race).
+ */
+export function checkManifestDelete(meta: AccessMeta | undefined): void {
+  const { deny, immutable } = counted(meta, 'delete');
+  if (deny.length > 0 || immutable.length > 0) throw regErr('PROTECTED_MANIFEST', undefined, 'the manifest may carry protected or immutable tags; delete its tags instead');
+}
