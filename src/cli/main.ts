@@ -8,13 +8,15 @@ import { superviseWorkers, workerCount } from '../server/cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { startRegistryNode } from '../server/registry-node.js';
 import { addDatabaseCommands } from './database.js';
+import { addAdminCommands } from './admin.js';
+import { workerIndex } from '../observability/worker-identity.js';
 
 const program = new Command();
 program.name('wharf').description('Wharf container registry').showHelpAfterError();
 
 program
   .command('serve')
-  .description('run the registry (defaults: 127.0.0.1:5000, data under ./data)')
+  .description('run the registry and control plane (defaults: 127.0.0.1:5000, data under ./data, token auth)')
   .argument('[config]', 'config.yml in Distribution format')
   .action(async (path: string | undefined) => {
     const config = await loadConfig(path);
@@ -28,7 +30,7 @@ program
       process.once('SIGTERM', stop);
       return;
     }
-    const node = await startRegistryNode(config);
+    const node = await startRegistryNode(config, { rootPassword: workerIndex() === 0 ? process.env.WHARF_ROOT_PASSWORD : undefined });
     const stop = (signal: string) => {
       node.services.log.info({ signal }, 'shutting down');
       const drain = config.http.draintimeout;
@@ -41,6 +43,7 @@ program
   });
 
 addDatabaseCommands(program);
+addAdminCommands(program);
 
 const config = program.command('config').description('configuration tools');
 config

@@ -53,9 +53,10 @@ export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = {}): Config {
   return deepFreeze(config);
 }
 
-/** Reads and validates a config file; with no path, defaults plus env overrides. */
+/** Reads and validates a config file; with no path, defaults (token auth on) plus env overrides. */
 export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  if (!path) return parseConfig({}, env);
+  // Without a file: the embedded defaults, with token auth by the in-process control plane.
+  if (!path) return parseConfig({ auth: { token: {} } }, env);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -26,9 +26,10 @@ export interface SigningKey {
 const KEY_FILE = 'token.key';
 const CERT_FILE = 'token.crt';
 
-async function generate(dir: string): Promise<void> {
+/** Generates a key pair and self-signed certificate as `<dir>/token.key` and `<dir>/token.crt`, unless they exist. */
+export async function generateKeyFiles(dir: string, modulusLength = 4096): Promise<void> {
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 4096 };
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Date.now().toString(16),
@@ -77,6 +78,6 @@ export async function loadSigningKey(opts: { key?: string | undefined; certifica
   }
   const keyFile = join(opts.dir, KEY_FILE);
   const exists = await readFile(keyFile, 'utf8').then(() => true, () => false);
-  if (!exists) await generate(opts.dir);
+  if (!exists) await generateKeyFiles(opts.dir);
   return load(await readFile(keyFile, 'utf8'), await readFile(join(opts.dir, CERT_FILE), 'utf8'));
 }

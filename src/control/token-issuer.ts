@@ -18,8 +18,9 @@ export interface TokenRequest {
 
 /** Signs tokens for one issuer and service. */
 export class TokenIssuer {
+  /** `key` is asked for on first use: generating a key pair takes seconds and many nodes never sign. */
   constructor(
-    private readonly key: SigningKey,
+    private readonly key: () => Promise<SigningKey>,
     readonly issuer: string,
     readonly service: string,
   ) {}
@@ -27,8 +28,9 @@ export class TokenIssuer {
   /** A signed token and its times. */
   async issue(req: TokenRequest, now = Date.now()): Promise<{ token: string; issuedAt: Date; expiresIn: number }> {
     const iat = Math.floor(now / 1000);
+    const key = await this.key();
     const token = await new SignJWT({ access: req.access, auth_type: req.authType })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
       .setIssuer(this.issuer)
       .setAudience(this.service)
       .setSubject(req.subject)
@@ -36,7 +38,7 @@ export class TokenIssuer {
       .setNotBefore(iat - 5)
       .setExpirationTime(iat + req.lifetimeSeconds)
       .setJti(randomUUID())
-      .sign(this.key.privateKey);
+      .sign(key.privateKey);
     return { token, issuedAt: new Date(iat * 1000), expiresIn: req.lifetimeSeconds };
   }
 }

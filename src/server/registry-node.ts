@@ -22,6 +22,9 @@ import { createDebugListener, type MetricsExporter } from '../observability/endp
 import { clusterMetricsSource, isClusterWorker, workerIndex } from './cluster.js';
 import type { RegistryServices } from '../registry/context.js';
 import { createStorageDriver } from '../storage/factory.js';
+import { startControlPlane, type ControlPlane } from '../control/control-plane.js';
+import { buildTokenGuard } from './token-auth.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../storage/driver.js';
 
 /** A running registry node. */
@@ -33,6 +36,10 @@ export interface RegistryNode {
   readonly url: string;
   /** `http://host:port` of the debug listener, when `http.debug.addr` is set. */
   readonly debugUrl?: string | undefined;
+  /** The control plane, when it runs in this process. */
+  readonly controlPlane?: ControlPlane | undefined;
+  /** Where the control plane listens (this node's url unless `controlplane.addr`). */
+  readonly controlPlaneUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export interface NodeOptions {
   readonly log?: Logger;
   readonly driver?: StorageDriver;
   readonly metrics?: Metrics;
+  /** Password of the first admin (`root`) to create on an empty install (`WHARF_ROOT_PASSWORD`). */
+  readonly rootPassword?: string | undefined;
 }
 
 /** Builds the services of the data plane. */
@@ -91,79 +100,141 @@ function tlsOptions(tls: NonNullable<Config['http']['tls']>): HttpsServerOptions
   };
 }
 
+/** The URL a listening server answers on. */
+function urlOf(server: Server, tls: boolean): string {
+  const address = server.address();
+  if (typeof address !== 'object' || !address) return String(address);
+  const host = (address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}`;
+}
+
+function listen(server: Server, addr: string): Promise<void> {
+  const { host, port } = splitAddr(addr);
+  return new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+}
+
 function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
   return { host, port: Number(addr.slice(i + 1)) };
 }
 
-/** Starts a registry node listening on `http.addr`. */
+/** Starts a registry node listening on `http.addr` (and the control plane, unless disabled). */
 export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
-  const { services, driver, closeMetadata } = await buildServices(config, opts);
-  const { database } = services;
-  const { log } = services;
-  await driver.health();
-  const health = startHealthChecks(driver, config.health.storagedriver);
-  const { metrics } = services;
-  const exportMetrics: MetricsExporter = isClusterWorker()
-    ? clusterMetricsSource(metrics.registry)
-    : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
-  const listener = createRegistryListener(services, health, exportMetrics);
+  const built = await buildServices(config, opts);
+  const { driver, closeMetadata } = built;
+  const { database, log, metrics } = built.services;
+  const cpConfig = config.controlplane;
+  const standalone = cpConfig.standalone;
   const tls = config.http.tls;
-  const server = tls ? createHttpsServer(tlsOptions(tls), listener) : createHttpServer(listener);
-  server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 80_000;
-  server.requestTimeout = 0;
-  // One purger per node: in a cluster only the first worker runs it.
-  const purging = config.storage.maintenance.uploadpurging.enabled && !config.storage.maintenance.readonly.enabled && workerIndex() === 0;
-  const stopPurge = purging ? schedulePurges(driver, config.storage.maintenance.uploadpurging, log) : () => undefined;
-
-  if (config.http.net === 'unix') {
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.http.addr, resolve));
-  } else {
-    const { host, port } = splitAddr(config.http.addr);
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-  }
+  let selfUrl = '';
+  let cpUrl = '';
+  let controlPlane: ControlPlane | undefined;
+  let cpServer: Server | undefined;
+  let server: Server | undefined;
+  let health: ReturnType<typeof startHealthChecks> | undefined;
+  let stopPurge: () => void = () => undefined;
   let debug: Server | undefined;
   let stopGc: () => Promise<void> = async () => undefined;
+  const closeServer = (s: Server | undefined) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve());
+
   try {
+    if (cpConfig.enabled ?? config.database.enabled) {
+      if (!database) throw new ConfigError(['controlplane.enabled: the control plane keeps its data in the metadata database; set database.enabled: true (or controlplane.enabled: false)']);
+      const publicBase = () => (cpConfig.externalurl ?? config.http.host ?? (cpConfig.addr ? cpUrl : selfUrl)).replace(/\/+$/, '');
+      controlPlane = await startControlPlane(config, database, log, {
+        registryUrl: () => (cpConfig.registryurl ?? selfUrl).replace(/\/+$/, ''),
+        registryHost: () => new URL(config.http.host ?? (selfUrl || publicBase())).host,
+      }, { rootPassword: opts.rootPassword });
+    } else if (standalone) {
+      throw new ConfigError(['controlplane.standalone: the control plane is disabled (controlplane.enabled: false)']);
+    }
+    const realmBase = () => (cpConfig.externalurl ?? (cpConfig.addr ? cpUrl : (config.http.host ?? selfUrl))).replace(/\/+$/, '');
+    const auth = standalone ? undefined : await buildTokenGuard(config, controlPlane, realmBase);
+    const services: RegistryServices = { ...built.services, auth };
+
+    if (!standalone) await driver.health();
+    health = startHealthChecks(driver, config.health.storagedriver);
+    const exportMetrics: MetricsExporter = isClusterWorker()
+      ? clusterMetricsSource(metrics.registry)
+      : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
+    const registryListener = standalone ? undefined : createRegistryListener(services, health, exportMetrics);
+    const cp = controlPlane;
+    const shared = cp && !cpConfig.addr ? cp : undefined;
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (shared) {
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        if (shared.handle(req, res, q === -1 ? url : url.slice(0, q))) return;
+      }
+      if (registryListener) registryListener(req, res);
+      else res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    };
+    server = tls ? createHttpsServer(tlsOptions(tls), listener) : createHttpServer(listener);
+    server.keepAliveTimeout = 75_000;
+    server.headersTimeout = 80_000;
+    server.requestTimeout = 0;
+    if (config.http.net === 'unix') {
+      const s = server;
+      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(config.http.addr, resolve));
+    } else {
+      await listen(server, config.http.addr);
+    }
+    selfUrl = urlOf(server, Boolean(tls));
+    if (cp && cpConfig.addr) {
+      cpServer = createHttpServer((req, res) => {
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        if (!cp.handle(req, res, q === -1 ? url : url.slice(0, q))) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      });
+      await listen(cpServer, cpConfig.addr);
+      cpUrl = urlOf(cpServer, false);
+    }
+    // One purger per node: in a cluster only the first worker runs it.
+    const purging = !standalone && config.storage.maintenance.uploadpurging.enabled && !config.storage.maintenance.readonly.enabled && workerIndex() === 0;
+    if (purging) stopPurge = schedulePurges(driver, config.storage.maintenance.uploadpurging, log);
     debug = await startDebugServer(config, health, exportMetrics);
-    if (database) stopGc = await startOnlineGc(config, database, driver, log, metrics.registry);
+    if (database && !standalone) stopGc = await startOnlineGc(config, database, driver, log, metrics.registry);
+    log.info({ url: selfUrl, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled, controlPlane: cp ? cpUrl || selfUrl : undefined, standalone }, standalone ? 'control plane listening' : 'registry listening');
+    if (workerIndex() === 0) {
+      if (!auth && !standalone) log.warn('no auth section is configured: the registry is open to anyone who can reach it');
+      if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');
+    }
+    const debugAddress = debug?.address();
+    const debugUrl = debugAddress && typeof debugAddress === 'object' ? `http://${debugAddress.address}:${debugAddress.port}` : undefined;
+    const running = server;
+    const runningHealth = health;
+    return {
+      server: running,
+      services,
+      driver,
+      url: selfUrl,
+      debugUrl,
+      controlPlane: cp,
+      controlPlaneUrl: cp ? cpUrl || selfUrl : undefined,
+      async close() {
+        stopPurge();
+        debug?.close();
+        runningHealth.stop();
+        running.closeIdleConnections();
+        cpServer?.closeIdleConnections();
+        await Promise.all([closeServer(running), closeServer(cpServer)]);
+        await stopGc();
+        await cp?.close();
+        await services.uploads.close();
+        await closeMetadata();
+      },
+    };
   } catch (err) {
     // Leave nothing running behind a failed start.
     debug?.close();
     stopPurge();
-    health.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await services.uploads.close();
+    health?.stop();
+    await stopGc();
+    await Promise.all([closeServer(server), closeServer(cpServer)]);
+    await controlPlane?.close();
+    await built.services.uploads.close();
     await closeMetadata();
     throw err;
   }
-  const debugAddress = debug?.address();
-  const debugUrl = debugAddress && typeof debugAddress === 'object' ? `http://${debugAddress.address}:${debugAddress.port}` : undefined;
-  const address = server.address();
-  const url = typeof address === 'object' && address ? `${tls ? 'https' : 'http'}://${(address as AddressInfo).address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : String(address);
-  log.info({ url, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled }, 'registry listening');
-  if (workerIndex() === 0) {
-    log.warn('no auth section is configured: the registry is open to anyone who can reach it');
-    if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');
-  }
-
-  return {
-    server,
-    services,
-    driver,
-    url,
-    debugUrl,
-    async close() {
-      stopPurge();
-      debug?.close();
-      health.stop();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stopGc();
-      await services.uploads.close();
-      await closeMetadata();
-    },
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * A stable text dump of the schema (tables, columns, constraints, indexes),
+ * A stable text dump of the schema (tables, columns, constraints, indexes, functions),
  * checked in as schema.txt beside the migrations. A test fails when the
  * migrations and the dump disagree; `npm run schema:dump` rewrites it.
  */
@@ -18,9 +18,14 @@ export async function dumpSchema(q: Queryer): Promise<string> {
      WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
   );
   const indexes = await q.query<{ def: string }>('schema_indexes', `SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`);
+  const functions = await q.query<{ f: string }>(
+    'schema_functions',
+    `SELECT proname || '(' || pg_get_function_identity_arguments(oid) || ') ' || md5(prosrc) AS f FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1`,
+  );
   return [
     ...columns.map((r) => `column ${r.t}.${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${r.d ? ` default ${r.d}` : ''}`),
     ...constraints.map((r) => `constraint ${r.t} ${r.def}`),
     ...indexes.map((r) => `index ${r.def}`),
+    ...functions.map((r) => `function ${r.f}`),
   ].join('\n') + '\n';
 }

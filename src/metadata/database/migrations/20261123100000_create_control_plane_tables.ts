@@ -107,6 +107,22 @@ CREATE TABLE container_tag_rules (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX container_tag_rules_project_id_idx ON container_tag_rules (project_id);
+-- A user's effective access level: the highest of a direct membership, any
+-- ancestor group's membership, and owning the personal namespace (Owner).
+CREATE FUNCTION namespace_access_level(ns bigint, uid bigint) RETURNS integer LANGUAGE sql STABLE AS $$
+  WITH RECURSIVE chain AS (
+    SELECT id, parent_id, owner_id FROM namespaces WHERE id = ns
+    UNION ALL SELECT n.id, n.parent_id, n.owner_id FROM namespaces n JOIN chain c ON n.id = c.parent_id
+  )
+  SELECT greatest(
+    coalesce((SELECT max(m.access_level) FROM members m WHERE m.source_type = 'namespace' AND m.user_id = uid AND m.source_id IN (SELECT id FROM chain)), 0),
+    CASE WHEN EXISTS (SELECT 1 FROM chain WHERE owner_id = uid) THEN 50 ELSE 0 END)
+$$;
+CREATE FUNCTION project_access_level(pid bigint, uid bigint) RETURNS integer LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN uid IS NULL THEN 0 ELSE greatest(
+    coalesce((SELECT max(access_level) FROM members WHERE source_type = 'project' AND source_id = pid AND user_id = uid), 0),
+    coalesce((SELECT namespace_access_level(namespace_id, uid) FROM projects WHERE id = pid), 0)) END
+$$;
 CREATE TABLE background_jobs (
   id bigserial PRIMARY KEY,
   kind text NOT NULL,
@@ -115,6 +131,7 @@ CREATE TABLE background_jobs (
   run_at timestamptz NOT NULL DEFAULT now(),
   attempts integer NOT NULL DEFAULT 0,
   max_attempts integer NOT NULL DEFAULT 10,
+  locked_until timestamptz,
   last_error text,
   created_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
@@ -123,6 +140,8 @@ CREATE INDEX background_jobs_due_idx ON background_jobs (run_at) WHERE state = '
 `,
   down: `
 DROP TABLE background_jobs;
+DROP FUNCTION project_access_level(bigint, bigint);
+DROP FUNCTION namespace_access_level(bigint, bigint);
 DROP TABLE container_tag_rules;
 DROP TABLE container_repositories;
 DROP TABLE application_settings;

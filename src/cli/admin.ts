@@ -1,0 +1,74 @@
+/**
+ * `wharf admin create-user` and `wharf admin create-token`: the first admin on
+ * a fresh install, and tokens for automation, written straight into the
+ * database the config names (the embedded one by default; stop the server
+ * first when it is embedded).
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { openDatabase } from '../metadata/factory.js';
+import { createUser, parseExpiry, parseScopes, PAT_SCOPES } from '../control/api/users.js';
+import { ApiError } from '../control/api/http.js';
+import { insertPat, userByUsername } from '../control/store/identity.js';
+import { newToken, PAT_PREFIX } from '../control/secrets.js';
+import type { Database } from '../metadata/database/queryer.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
+  const db = await openDatabase(await loadConfig(path));
+  try {
+    await fn(db);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Adds the `admin` command group. */
+export function addAdminCommands(program: Command): void {
+  const admin = program.command('admin').description('control-plane administration');
+  admin
+    .command('create-user')
+    .description('create a user (the password comes from stdin with --password-stdin, or WHARF_PASSWORD)')
+    .argument('<username>')
+    .argument('[config]', 'config.yml')
+    .option('--admin', 'make the user an administrator')
+    .option('--email <email>')
+    .option('--name <name>')
+    .option('--password-stdin', 'read the password from standard input')
+    .action((username: string, path: string | undefined, opts: { admin?: boolean; email?: string; name?: string; passwordStdin?: boolean }) =>
+      withDatabase(path, async (db) => {
+        const password = opts.passwordStdin ? await readStdin() : process.env.WHARF_PASSWORD;
+        const user = await createUser({ db }, { username, password, admin: opts.admin ?? false, email: opts.email, name: opts.name });
+        process.stdout.write(`created user ${user.username} (id ${user.id}${user.admin ? ', admin' : ''})\n`);
+      }),
+    );
+  admin
+    .command('create-token')
+    .description('create a personal access token for a user and print it')
+    .argument('<username>')
+    .argument('[config]', 'config.yml')
+    .option('--scopes <scopes>', 'comma-separated: api, read_api, read_registry, write_registry, read_virtual_registry', 'api')
+    .option('--name <name>', 'token name', 'cli')
+    .option('--expires-at <date>', 'YYYY-MM-DD')
+    .action((username: string, path: string | undefined, opts: { scopes: string; name: string; expiresAt?: string }) =>
+      withDatabase(path, async (db) => {
+        const user = await userByUsername(db, username);
+        if (!user) throw new ApiError(404, `no user ${username}`);
+        const token = newToken(PAT_PREFIX);
+        await insertPat(db, user.id, opts.name, token, parseScopes(opts.scopes, PAT_SCOPES), parseExpiry(opts.expiresAt));
+        process.stdout.write(`${token}\n`);
+      }),
+    );
+}

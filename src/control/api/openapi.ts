@@ -1,0 +1,88 @@
+/**
+ * The OpenAPI 3.1 document of `/api/v4`, served at `/api/v4/openapi.json`.
+ * Paths are derived from the route table itself, so the document cannot miss
+ * a route; summaries and parameters are written here.
+ */
+import type { Route } from './router.js';
+
+const SUMMARIES: Record<string, string> = {
+  'GET /user': 'The current user',
+  'GET /users': 'List users (admin)',
+  'POST /users': 'Create a user (admin): username, password, email, name, admin',
+  'GET /users/{id}': 'One user',
+  'PUT /users/{id}': 'Update a user (admin)',
+  'DELETE /users/{id}': 'Delete a user (admin)',
+  'POST /users/{id}/{action}': 'Block or unblock a user (admin)',
+  'POST /users/{id}/personal_access_tokens': 'Create a personal access token for a user (admin): name, scopes, expires_at',
+  'POST /user/personal_access_tokens': 'Create a personal access token for yourself',
+  'GET /personal_access_tokens': 'Your personal access tokens (admins: ?user_id=)',
+  'DELETE /personal_access_tokens/{id}': 'Revoke a personal access token',
+  'GET /groups': 'List visible groups',
+  'POST /groups': 'Create a group: name, path, parent_id, visibility',
+  'GET /groups/{id}': 'One group (id or URL-encoded full path)',
+  'DELETE /groups/{id}': 'Delete a group (Owner)',
+  'GET /groups/{id}/subgroups': 'Subgroups of a group',
+  'GET /groups/{id}/projects': 'Projects of a group and its subgroups',
+  'GET /groups/{id}/registry/repositories': 'Container repositories of a group',
+  'GET /{source}/{id}/members': 'Direct members of a group or project',
+  'POST /{source}/{id}/members': 'Add a member: user_id, access_level (10, 20, 30, 40, 50)',
+  'PUT /{source}/{id}/members/{user_id}': 'Change a member\'s access level',
+  'DELETE /{source}/{id}/members/{user_id}': 'Remove a member',
+  'GET /projects': 'List visible projects',
+  'POST /projects': 'Create a project: name, path, namespace_id, visibility, container_registry_enabled',
+  'GET /projects/{id}': 'One project',
+  'PUT /projects/{id}': 'Update a project: visibility, container_registry_enabled, name',
+  'DELETE /projects/{id}': 'Delete a project (Owner; refused while it has container images)',
+  'GET /projects/{id}/deploy_tokens': 'Deploy tokens of a project',
+  'POST /projects/{id}/deploy_tokens': 'Create a deploy token: name, scopes (read_registry, write_registry), expires_at, username',
+  'DELETE /projects/{id}/deploy_tokens/{token_id}': 'Revoke a deploy token',
+  'GET /projects/{id}/registry/protection/tag/rules': 'Tag protection and immutability rules',
+  'POST /projects/{id}/registry/protection/tag/rules': 'Add a rule: tag_name_pattern, minimum_access_level_for_push|delete (maintainer, owner, admin), immutable',
+  'DELETE /projects/{id}/registry/protection/tag/rules/{rule_id}': 'Delete a rule',
+  'GET /projects/{id}/registry/repositories': 'Container repositories of a project, with sizes (?tags=true, ?tags_count=true)',
+  'GET /registry/repositories/{id}': 'One container repository (?tags=true, ?tags_count=true, ?size=true)',
+  'DELETE /projects/{id}/registry/repositories/{repository_id}': 'Schedule the deletion of a repository (202)',
+  'GET /projects/{id}/registry/repositories/{repository_id}/tags': 'Tags of a repository',
+  'GET /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Tag details',
+  'DELETE /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Delete a tag',
+  'DELETE /projects/{id}/registry/repositories/{repository_id}/tags': 'Bulk delete tags in the background: name_regex_delete, name_regex_keep, keep_n, older_than',
+  'GET /application/settings': 'Application settings (admin)',
+  'PUT /application/settings': 'Change settings (admin): container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port',
+};
+
+/** Turns a route pattern into an OpenAPI path template. */
+function template(re: RegExp): string {
+  const names = ['id', 'repository_id', 'tag_name'];
+  let i = 0;
+  return re.source
+    .replace(/^\^/, '')
+    .replace(/\$$/, '')
+    .replace(/\\\//g, '/')
+    .replace(/\(\?:user\|users\/\(\\d\+\)\)/, 'users/{id}')
+    .replace(/\(groups\|projects\)/, '{source}')
+    .replace(/\(block\|unblock\)/, '{action}')
+    .replace(/\([^)]*\)/g, () => `{${names[i++] ?? 'param'}}`)
+    .replace(/\/members\/\{[a-z_]+\}/, '/members/{user_id}')
+    .replace(/deploy_tokens\/\{[a-z_]+\}/, 'deploy_tokens/{token_id}')
+    .replace(/rules\/\{[a-z_]+\}/, 'rules/{rule_id}');
+}
+
+/** The document for `routes`. */
+export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [method, re] of routes) {
+    const path = template(re);
+    const summary = SUMMARIES[`${method} ${path}`] ?? `${method} ${path}`;
+    const params = [...path.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    (paths[path] ??= {})[method.toLowerCase()] = { summary, parameters: params, responses: { default: { description: 'JSON; errors as {"message": "..."} or {"error": "..."}' } } };
+  }
+  paths['/container_registry_event/events'] = { post: { summary: 'Registry notifications (Authorization: the notification secret)', responses: { '200': { description: 'recorded' }, '401': { description: 'wrong secret' } } } };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Wharf control plane API', version: 'v4' },
+    servers: [{ url: '/api/v4' }],
+    components: { securitySchemes: { privateToken: { type: 'apiKey', in: 'header', name: 'PRIVATE-TOKEN' }, bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ privateToken: [] }, { bearer: [] }],
+    paths,
+  };
+}

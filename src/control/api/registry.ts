@@ -1,0 +1,139 @@
+/**
+ * The registry part of `/api/v4`: a project's (or group's) container
+ * repositories with sizes, one repository, scheduled repository deletion,
+ * tags (list, details, delete, bulk delete by regex). Reading needs what a
+ * pull needs; deleting what a registry delete needs (Developer).
+ */
+import { registryActions } from '../abilities.js';
+import { enqueueJob } from '../jobs/queue.js';
+import { BULK_DELETE_TAGS, DELETE_REPOSITORY } from '../registry/jobs.js';
+import { compileAnchored, parseOlderThan } from '../registry/tag-selection.js';
+import { userOf } from '../principal.js';
+import { containerRepositoryById, getSettings, listContainerRepositories, setRepositoryStatus } from '../store/registry-records.js';
+import type { ContainerRepositoryRow, ProjectRow } from '../store/rows.js';
+import { badRequest, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
+import { presentRepository } from './present.js';
+import { loadGroup, loadProject, requireWrite } from './resources.js';
+import { listVisibleProjects } from '../store/tenancy.js';
+import type { Route } from './router.js';
+
+async function projectWith(ctx: ApiContext, ref: string, action: 'pull' | 'delete'): Promise<ProjectRow> {
+  const { project, level } = await loadProject(ctx, ref);
+  const actions = registryActions(ctx.principal.kind === 'user' ? { ...ctx.principal, scopes: undefined } : ctx.principal, project, await getSettings(ctx.db), level);
+  if (!actions.has(action)) throw action === 'pull' ? notFound('Project') : forbidden();
+  return project;
+}
+
+async function repositoryIn(ctx: ApiContext, project: ProjectRow, id: string): Promise<ContainerRepositoryRow> {
+  const repo = await containerRepositoryById(ctx.db, Number(id), project.id);
+  if (!repo) throw notFound('Repository');
+  return repo;
+}
+
+async function describe(ctx: ApiContext, repo: ContainerRepositoryRow, withTags: boolean, withSize: boolean) {
+  const host = await ctx.services.registryHost();
+  const out: Record<string, unknown> = presentRepository(repo, host);
+  const wantTags = withTags || ctx.url.searchParams.get('tags_count') === 'true';
+  const tags = wantTags ? await ctx.services.registry.tags(repo.path) : undefined;
+  if (tags && ctx.url.searchParams.get('tags_count') === 'true') out.tags_count = tags.length;
+  if (tags && withTags) out.tags = tags.map((t) => ({ name: t.name, path: `${repo.path}:${t.name}`, location: `${host}/${repo.path}:${t.name}` }));
+  if (withSize) out.size = (await ctx.services.registry.size(repo.path)) ?? null;
+  return out;
+}
+
+export const registryRoutes: Route[] = [
+  ['GET', /^\/projects\/([^/]+)\/registry\/repositories$/, async (ctx) => {
+    const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+    const { perPage, offset } = pageOf(ctx.url);
+    const { rows, total } = await listContainerRepositories(ctx.db, project.id, perPage, offset);
+    const tags = ctx.url.searchParams.get('tags') === 'true';
+    sendPage(ctx, await Promise.all(rows.map((r) => describe(ctx, r, tags, true))), total);
+  }],
+  ['GET', /^\/groups\/([^/]+)\/registry\/repositories$/, async (ctx) => {
+    const { group } = await loadGroup(ctx, ctx.params[0]!);
+    const user = userOf(ctx.principal);
+    const { rows: projects } = await listVisibleProjects(ctx.db, { userId: user?.id, admin: user?.admin ?? false }, group.id, 10_000, 0);
+    const out = [];
+    for (const p of projects) {
+      const readable = await projectWith(ctx, String(p.id), 'pull').then(() => true, () => false);
+      if (readable) out.push(...(await listContainerRepositories(ctx.db, p.id, 10_000, 0)).rows);
+    }
+    const { perPage, offset } = pageOf(ctx.url);
+    sendPage(ctx, await Promise.all(out.slice(offset, offset + perPage).map((r) => describe(ctx, r, false, false))), out.length);
+  }],
+  ['GET', /^\/registry\/repositories\/(\d+)$/, async (ctx) => {
+    const repo = await containerRepositoryById(ctx.db, Number(ctx.params[0]));
+    if (!repo) throw notFound('Repository');
+    await projectWith(ctx, String(repo.project_id), 'pull').catch(() => {
+      throw notFound('Repository');
+    });
+    sendJson(ctx.res, 200, await describe(ctx, repo, ctx.url.searchParams.get('tags') === 'true', ctx.url.searchParams.get('size') === 'true'));
+  }],
+  ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)$/, async (ctx) => {
+    requireWrite(ctx);
+    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+    await ctx.db.transaction(async (tx) => {
+      await setRepositoryStatus(tx, repo.id, 'delete_scheduled');
+      await enqueueJob(tx, DELETE_REPOSITORY, { repository_id: repo.id });
+    });
+    sendJson(ctx.res, 202, null);
+  }],
+  ['GET', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags$/, async (ctx) => {
+    const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+    const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+    const host = await ctx.services.registryHost();
+    const tags = await ctx.services.registry.tags(repo.path);
+    const { perPage, offset } = pageOf(ctx.url);
+    sendPage(ctx, tags.slice(offset, offset + perPage).map((t) => ({ name: t.name, path: `${repo.path}:${t.name}`, location: `${host}/${repo.path}:${t.name}` })), tags.length);
+  }],
+  ['GET', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)$/, async (ctx) => {
+    const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+    const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+    const name = decodeURIComponent(ctx.params[2]!);
+    const tag = (await ctx.services.registry.tags(repo.path)).find((t) => t.name === name);
+    if (!tag) throw notFound('Tag');
+    const host = await ctx.services.registryHost();
+    const revision = tag.digest?.split(':')[1];
+    sendJson(ctx.res, 200, {
+      name: tag.name,
+      path: `${repo.path}:${tag.name}`,
+      location: `${host}/${repo.path}:${tag.name}`,
+      digest: tag.digest ?? null,
+      revision: revision ?? null,
+      short_revision: revision?.slice(0, 9) ?? null,
+      total_size: tag.size_bytes ?? null,
+      created_at: tag.created_at ?? null,
+    });
+  }],
+  ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)$/, async (ctx) => {
+    requireWrite(ctx);
+    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+    if (!(await ctx.services.registry.deleteTag(repo.path, decodeURIComponent(ctx.params[2]!)))) throw notFound('Tag');
+    sendJson(ctx.res, 200, null);
+  }],
+  ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags$/, async (ctx) => {
+    requireWrite(ctx);
+    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+    const body = { ...Object.fromEntries(ctx.url.searchParams), ...(await readBody(ctx.req)) };
+    const nameRegexDelete = str(body, 'name_regex_delete') ?? str(body, 'name_regex');
+    if (nameRegexDelete === undefined) throw badRequest('name_regex_delete is missing');
+    const nameRegexKeep = str(body, 'name_regex_keep');
+    for (const [key, re] of [['name_regex_delete', nameRegexDelete], ['name_regex_keep', nameRegexKeep]] as const) {
+      if (re === undefined) continue;
+      try {
+        compileAnchored(re);
+      } catch {
+        throw badRequest(`${key} is an invalid regexp`);
+      }
+    }
+    const olderThan = str(body, 'older_than');
+    const olderThanMs = olderThan === undefined ? undefined : parseOlderThan(olderThan);
+    if (olderThan !== undefined && olderThanMs === undefined) throw badRequest('older_than is invalid');
+    await enqueueJob(ctx.db, BULK_DELETE_TAGS, { repository_id: repo.id, rules: { nameRegexDelete, nameRegexKeep, keepN: int(body, 'keep_n'), olderThanMs } }, { maxAttempts: 3 });
+    sendJson(ctx.res, 202, null);
+  }],
+];
+

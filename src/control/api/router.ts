@@ -1,0 +1,55 @@
+/**
+ * The REST API's router: `/api/v4/...` paths matched against each bounded
+ * group of routes; authentication (personal access token) before any
+ * handler; every error rendered here, once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticateApi } from '../principal.js';
+import type { ControlPlaneServices } from '../services.js';
+import { receiveEvents, EVENTS_PATH } from './events.js';
+import { groupRoutes } from './groups.js';
+import { ApiError, sendError, sendJson, type ApiContext } from './http.js';
+import { memberRoutes } from './members.js';
+import { openApiDocument } from './openapi.js';
+import { projectRoutes } from './projects.js';
+import { registryRoutes } from './registry.js';
+import { settingsRoutes } from './settings.js';
+import { userRoutes } from './users.js';
+
+/** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
+export type Route = readonly [string, RegExp, (ctx: ApiContext) => Promise<void>];
+
+const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...settingsRoutes];
+
+/** The API prefix. */
+export const API_PREFIX = '/api/v4';
+
+/** Serves one `/api/v4` request. */
+export async function serveApi(req: IncomingMessage, res: ServerResponse, services: ControlPlaneServices): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://control-plane.invalid');
+  const path = url.pathname.slice(API_PREFIX.length) || '/';
+  const log = services.log;
+  try {
+    if (path === EVENTS_PATH) return await receiveEvents(req, res, services.db, services.config.controlplane.notificationsecret, log);
+    if (path === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, openApiDocument(ROUTES));
+    const matches = ROUTES.filter(([, re]) => re.test(path));
+    if (matches.length === 0) throw new ApiError(404, '404 Not Found');
+    const route = matches.find(([method]) => method === req.method);
+    if (!route) {
+      res.setHeader('Allow', [...new Set(matches.map(([m]) => m))].join(', '));
+      throw new ApiError(405, '405 Method Not Allowed');
+    }
+    const principal = await authenticateApi(services.db, req.headers);
+    if (!principal) throw new ApiError(401, '401 Unauthorized');
+    const params = route[1].exec(path)!.slice(1) as string[];
+    await route[2]({ req, res, url, params, principal, db: services.db, services, log });
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) return sendError(res, err);
+    log.error({ err }, 'control plane request failed');
+    sendError(res, new ApiError(500, '500 Internal Server Error'));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Turns requested scopes into the `access` claim of a token: each repository
+ * is mapped to its project, the principal's actions there are computed
+ * (`abilities.ts`), and what was asked is intersected with what is allowed —
+ * actions the caller may not have are dropped, never an error. Grants carry
+ * GitLab's `meta`: project path and ids, and the tag protection and
+ * immutability patterns that apply to this caller.
+ */
+import type { AccessEntry, AccessMeta } from '../auth/claims.js';
+import type { Scope } from '../auth/scope.js';
+import type { Queryer } from '../metadata/database/queryer.js';
+import { effectiveLevel, registryActions, type RegistryAction } from './abilities.js';
+import { isAdmin, userOf, type Principal } from './principal.js';
+import { listTagRules } from './store/registry-records.js';
+import type { ProjectRow, SettingsRow } from './store/rows.js';
+import { projectAccessLevel, projectForRepository } from './store/tenancy.js';
+
+async function rootNamespaceId(q: Queryer, project: ProjectRow): Promise<number> {
+  const [row] = await q.query<{ id: string }>(
+    'cp_root_namespace',
+    'WITH RECURSIVE chain AS (SELECT id, parent_id FROM namespaces WHERE id = $1 UNION ALL SELECT n.id, n.parent_id FROM namespaces n JOIN chain c ON n.id = c.parent_id) SELECT id FROM chain WHERE parent_id IS NULL',
+    [project.namespace_id],
+  );
+  return Number(row?.id ?? project.namespace_id);
+}
+
+async function metaFor(q: Queryer, project: ProjectRow, level: number, actions: ReadonlySet<string>): Promise<AccessMeta> {
+  const meta: { -readonly [K in keyof AccessMeta]: AccessMeta[K] } = {
+    project_path: project.full_path.toLowerCase(),
+    project_id: project.id,
+    root_namespace_id: await rootNamespaceId(q, project),
+  };
+  if (!actions.has('push') && !actions.has('delete')) return meta;
+  const rules = await listTagRules(q, project.id);
+  const push = rules.filter((r) => r.minimum_access_level_for_push !== null && level < r.minimum_access_level_for_push).map((r) => r.tag_name_pattern);
+  const del = rules.filter((r) => r.minimum_access_level_for_delete !== null && level < r.minimum_access_level_for_delete).map((r) => r.tag_name_pattern);
+  const immutable = rules.filter((r) => r.immutable).map((r) => r.tag_name_pattern);
+  if (push.length > 0 || del.length > 0) meta.tag_deny_access_patterns = { ...(push.length ? { push } : {}), ...(del.length ? { delete: del } : {}) };
+  if (immutable.length > 0) meta.tag_immutable_patterns = immutable;
+  return meta;
+}
+
+/** The access entries to grant `principal` for `scopes`. */
+export async function grantAccess(q: Queryer, principal: Principal, scopes: readonly Scope[], settings: SettingsRow): Promise<AccessEntry[]> {
+  const out: AccessEntry[] = [];
+  for (const scope of scopes) {
+    if (scope.type === 'registry') {
+      if (isAdmin(principal) && (principal.kind !== 'user' || principal.scopes === undefined || principal.scopes.includes('api') || principal.scopes.includes('read_registry'))) {
+        out.push({ type: 'registry', name: 'catalog', actions: ['*'] });
+      }
+      continue;
+    }
+    // Namespace wildcards are for the control plane's own calls, not for clients.
+    if (scope.name.endsWith('/*')) continue;
+    const project = await projectForRepository(q, scope.name);
+    if (!project) continue;
+    const user = userOf(principal);
+    const memberLevel = user ? await projectAccessLevel(q, project.id, user.id) : 0;
+    const allowed = registryActions(principal, project, settings, memberLevel);
+    const wanted = scope.actions.includes('*') ? ['pull', 'push', 'delete'] : scope.actions;
+    const actions = wanted.filter((a): a is RegistryAction => allowed.has(a as RegistryAction));
+    if (actions.length === 0) continue;
+    const level = principal.kind === 'deploy_token' ? 0 : effectiveLevel(principal, memberLevel);
+    out.push({ type: 'repository', name: scope.name, actions, meta: await metaFor(q, project, level, new Set(actions)) });
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The control plane's calls to the registry (SPEC 4.7), each with its own
+ * token: signed by the control plane's key, valid for at most 10 minutes,
+ * restricted to the one project path (and the paths under it) it concerns.
+ * Tag listings use the `/gitlab/v1` API when the registry has its metadata
+ * database, and `/v2/<name>/tags/list` otherwise.
+ */
+import type { AccessEntry } from '../auth/claims.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+/** A tag as the control plane shows it. */
+export interface RegistryTag {
+  readonly name: string;
+  readonly digest?: string | undefined;
+  readonly media_type?: string | undefined;
+  readonly size_bytes?: number | undefined;
+  readonly created_at?: string | undefined;
+  readonly published_at?: string | undefined;
+}
+
+/** An error talking to the registry. */
+export class RegistryCallError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'RegistryCallError';
+  }
+}
+
+/** Lifetime of the control plane's own tokens (seed 002: 10 minutes). */
+const TOKEN_SECONDS = 600;
+
+/** Talks to one registry. */
+export class RegistryClient {
+  /** `baseUrl` is asked for on each call: a node's own address is known only once it listens. */
+  constructor(
+    private readonly base: () => string,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  private get baseUrl(): string {
+    return this.base();
+  }
+
+  private async token(path: string, actions: string[]): Promise<string> {
+    const access: AccessEntry[] = [
+      { type: 'repository', name: path, actions },
+      { type: 'repository', name: `${path}/*`, actions },
+    ];
+    return (await this.issuer.issue({ subject: 'wharf-control-plane', authType: 'gitlab_or_ldap', access, lifetimeSeconds: TOKEN_SECONDS })).token;
+  }
+
+  private async call(method: string, path: string, scopePath: string, actions: string[], headers: Record<string, string> = {}): Promise<Response> {
+    const url = new URL(path, this.baseUrl);
+    try {
+      return await fetch(url, { method, headers: { Authorization: `Bearer ${await this.token(scopePath, actions)}`, ...headers }, signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new RegistryCallError(`the registry at ${this.baseUrl} is not reachable: ${(err as Error).message}`);
+    }
+  }
+
+  /** Every tag of a repository, by name. */
+  async tags(path: string): Promise<RegistryTag[]> {
+    const out: RegistryTag[] = [];
+    let next: string | undefined = `/gitlab/v1/repositories/${path}/tags/list/?n=1000`;
+    while (next) {
+      const res = await this.call('GET', next, path, ['pull']);
+      if (res.status === 404 && out.length === 0) {
+        const body = (await res.json().catch(() => ({}))) as { errors?: Array<{ code?: string }> };
+        // No /gitlab/v1 (legacy metadata): the plain tag list, names only.
+        if (body.errors?.[0]?.code !== 'NAME_UNKNOWN') return this.plainTags(path);
+        return [];
+      }
+      if (!res.ok) throw new RegistryCallError(`listing tags of ${path} failed with ${res.status}`, res.status);
+      const page = (await res.json()) as Array<{ name: string; digest?: string; media_type?: string; size_bytes?: number; created_at?: string; published_at?: string }>;
+      out.push(...page.map((t) => ({ name: t.name, digest: t.digest, media_type: t.media_type, size_bytes: t.size_bytes, created_at: t.created_at, published_at: t.published_at })));
+      const link = res.headers.get('link');
+      next = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
+      if (next) next = new URL(next, this.baseUrl).pathname + new URL(next, this.baseUrl).search;
+    }
+    return out;
+  }
+
+  private async plainTags(path: string): Promise<RegistryTag[]> {
+    const res = await this.call('GET', `/v2/${path}/tags/list`, path, ['pull']);
+    if (res.status === 404) return [];
+    if (!res.ok) throw new RegistryCallError(`listing tags of ${path} failed with ${res.status}`, res.status);
+    const body = (await res.json()) as { tags?: string[] | null };
+    return (body.tags ?? []).map((name) => ({ name }));
+  }
+
+  /** The deduplicated size of a repository (database mode), or undefined when the registry cannot say. */
+  async size(path: string): Promise<number | undefined> {
+    const res = await this.call('GET', `/gitlab/v1/repositories/${path}/?size=self`, path, ['pull']);
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { size_bytes?: number };
+    return body.size_bytes;
+  }
+
+  /** Deletes a tag; false when it did not exist. */
+  async deleteTag(path: string, tag: string): Promise<boolean> {
+    const res = await this.call('DELETE', `/v2/${path}/manifests/${encodeURIComponent(tag)}`, path, ['delete']);
+    if (res.status === 404) return false;
+    if (!res.ok) throw new RegistryCallError(`deleting ${path}:${tag} failed with ${res.status}: ${(await res.text()).slice(0, 300)}`, res.status);
+    return true;
+  }
+}

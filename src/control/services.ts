@@ -1,0 +1,20 @@
+/** What the control plane's handlers share, built once by `control-plane.ts`. */
+import type { Config } from '../config/schema.js';
+import type { Database } from '../metadata/database/queryer.js';
+import type { Logger } from '../observability/logger.js';
+import type { RegistryClient } from './registry-client.js';
+import type { SigningKey } from './signing-key.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+/** The control plane's services. */
+export interface ControlPlaneServices {
+  readonly config: Config;
+  readonly db: Database;
+  /** The signing key (loaded or generated on first use). */
+  signingKey(): Promise<SigningKey>;
+  readonly issuer: TokenIssuer;
+  readonly registry: RegistryClient;
+  readonly log: Logger;
+  /** The registry host users see (`host[:port]`), for image locations. */
+  registryHost(): Promise<string>;
+}
