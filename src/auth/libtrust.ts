@@ -3,7 +3,7 @@
  * the SHA-256 of the key's DER SubjectPublicKeyInfo, truncated to 240 bits,
  * base32-encoded (48 characters) and split into 12 groups of 4 joined by `:`.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -25,7 +25,8 @@ function base32(bytes: Buffer): string {
 
 /** The libtrust key id of a public (or private: its public half is used) key. */
 export function libtrustKeyId(key: KeyObject): string {
-  const der = key.export({ type: 'spki', format: 'der' });
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  const der = pub.export({ type: 'spki', format: 'der' });
   const id = base32(createHash('sha256').update(der).digest().subarray(0, 30));
   return id.match(/.{4}/g)!.join(':');
 }
