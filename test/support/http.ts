@@ -65,10 +65,14 @@ export const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha2
 
 /** A small registry client over {@link raw} for building fixtures in tests. */
 export class TestClient {
-  constructor(readonly base: string) {}
+  /** `headers` go with every request (e.g. a bearer token). */
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   req(method: string, path: string, opts: RawOptions = {}): Promise<RawResponse> {
-    return raw(this.base, method, path, opts);
+    return raw(this.base, method, path, { ...opts, headers: { ...this.headers, ...opts.headers } });
   }
 
   /** Pushes a blob monolithically and returns its digest. */
