@@ -200,6 +200,11 @@ describe('REST API', { skip }, () => {
     const tags = await client.req('GET', '/v2/org/team/svc/worker/tags/list');
     assert.deepEqual(tags.json<{ tags: string[] }>().tags ?? [], []);
     assert.equal((await s.api('DELETE', `/projects/${projectId}`, s.rootCreds)).status, 409, 'a project with images cannot be deleted');
+    assert.equal((await s.api('DELETE', `/groups/${groupId}`, s.rootCreds)).status, 409, 'nor a group above it');
+    const empty = await s.api('POST', '/groups', s.rootCreds, { path: 'empty' });
+    assert.equal((await s.api('POST', '/projects', s.rootCreds, { path: 'nothing', namespace_id: empty.body.id })).status, 201);
+    assert.equal((await s.api('DELETE', `/groups/${empty.body.id}`, s.rootCreds)).status, 202);
+    assert.equal((await s.api('GET', `/projects/${encodeURIComponent('empty/nothing')}`, s.rootCreds)).status, 404, 'projects go with their group');
   });
 
   it('serves an OpenAPI document covering every route', async () => {

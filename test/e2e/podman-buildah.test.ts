@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { requirePostgres } from '../support/postgres.js';
+import { PASSWORD, startAuthStack, type AuthStack } from '../support/auth-stack.js';
 
 const skip = requireCommand('buildah') ?? requireCommand('podman');
 
@@ -48,5 +50,36 @@ describe('buildah and podman end-to-end', { skip }, () => {
     assert.deepEqual(tags, { name: 'containers/copied', tags: ['2'] });
     const inspect = JSON.parse(await run('podman', [...storage, 'image', 'inspect', `${reg.host}/containers/built:1`])) as Array<{ RepoDigests: string[] }>;
     assert.ok(inspect[0]?.RepoDigests.includes(`${reg.host}/containers/built@${pushed}`), `podman recorded ${inspect[0]?.RepoDigests.join(', ')}`);
+  });
+});
+
+describe('buildah and podman through token auth', { skip: skip ?? (await requirePostgres()) }, () => {
+  let s: AuthStack;
+  let storage: string[];
+  let work: string;
+
+  before(async () => {
+    s = await startAuthStack();
+    work = await mkdtemp(join(tmpdir(), 'wharf-containers-auth-'));
+    storage = ['--storage-driver', 'vfs', '--root', join(work, 'root'), '--runroot', join(work, 'runroot')];
+    const g = await s.api('POST', '/groups', s.rootCreds, { path: 'team' });
+    const p = await s.api('POST', '/projects', s.rootCreds, { path: 'app', namespace_id: g.body.id });
+    const reader = await s.createUser('reader');
+    assert.equal((await s.api('POST', `/projects/${p.body.id}/members`, s.rootCreds, { user_id: reader, access_level: 20 })).status, 201);
+  });
+  after(() => s?.close());
+
+  it('buildah pushes with --creds; podman logs in and pulls; a Reporter cannot push', async () => {
+    const file = join(work, 'hello.txt');
+    await writeFile(file, `hello through tokens ${Date.now()}\n`);
+    const ctr = (await run('buildah', [...storage, 'from', 'scratch'])).trim();
+    await run('buildah', [...storage, 'copy', ctr, file, '/hello.txt']);
+    await run('buildah', [...storage, 'commit', ctr, 'localhost/wharf-auth:1']);
+    await run('buildah', [...storage, 'push', '--tls-verify=false', '--creds', 'root:root-password-1234', 'localhost/wharf-auth:1', `docker://${s.host}/team/app:1`]);
+    const authfile = join(work, 'auth.json');
+    await run('podman', ['login', '--tls-verify=false', '--authfile', authfile, '--username', 'reader', '--password', PASSWORD, s.host]);
+    await run('podman', [...storage, 'pull', '--tls-verify=false', '--authfile', authfile, `${s.host}/team/app:1`]);
+    await assert.rejects(run('podman', [...storage, 'push', '--tls-verify=false', '--authfile', authfile, `${s.host}/team/app:1`, `docker://${s.host}/team/app:reader`]), /denied|unauthorized|authentication required/i);
+    await assert.rejects(run('podman', ['login', '--tls-verify=false', '--authfile', join(work, 'bad.json'), '--username', 'reader', '--password', 'wrong-password', s.host]), /401|unauthorized|invalid/i);
   });
 });

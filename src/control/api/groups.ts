@@ -57,6 +57,14 @@ export const groupRoutes: Route[] = [
   ['DELETE', /^\/groups\/([^/]+)$/, async (ctx) => {
     requireWrite(ctx);
     const { group } = await loadGroup(ctx, ctx.params[0]!, ACCESS_LEVELS.owner);
+    // As GitLab: a group whose projects hold container images cannot be removed until they are deleted.
+    const [row] = await ctx.db.query<{ n: string }>(
+      'cp_group_images',
+      `WITH RECURSIVE tree AS (SELECT id FROM namespaces WHERE id = $1 UNION ALL SELECT n.id FROM namespaces n JOIN tree t ON n.parent_id = t.id)
+       SELECT count(*) AS n FROM container_repositories c JOIN projects p ON p.id = c.project_id WHERE p.namespace_id IN (SELECT id FROM tree)`,
+      [group.id],
+    );
+    if (Number(row?.n ?? 0) > 0) throw new ApiError(409, 'Group cannot be deleted while its projects have container registry images; delete them first');
     await deleteNamespace(ctx.db, group.id);
     sendJson(ctx.res, 202, { message: '202 Accepted' });
   }],
