@@ -156,7 +156,6 @@ const auth = strict({
     service: z.string().min(1).optional(),
     issuer: z.string().min(1).optional(),
     rootcertbundle: z.string().min(1).optional(),
-    autoredirect: bool(false),
   }),
 });
 
