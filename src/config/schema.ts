@@ -145,6 +145,42 @@ const redisCache = section({
   ttl: duration('10m'),
 });
 
+/** A notification duration: a Go duration string, or a bare number of milliseconds (as seed 002's example `timeout: 500` means). */
+const msDuration = (def: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = typeof v === 'number' ? (Number.isFinite(v) && v >= 0 ? v : undefined) : parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 500ms, 1s, or a number of milliseconds)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const endpoint = strict({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" or "-", at most 100'),
+  url: z.url(),
+  disabled: bool(false),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+  timeout: msDuration('1s'),
+  /** Deprecated by GitLab in favour of `maxretries`; accepted with a warning. */
+  threshold: z.number().int().min(0).optional(),
+  maxretries: z.number().int().min(0).default(5),
+  backoff: msDuration('1s'),
+  ignoredmediatypes: z.array(z.string()).default([]),
+  ignore: section({ mediatypes: z.array(z.string()).default([]), actions: z.array(z.enum(['push', 'pull', 'delete', 'mount', 'rename'])).default([]) }),
+});
+
+const notifications = section({
+  endpoints: z.array(endpoint).default([]).superRefine((list, ctx) => {
+    const names = list.map((e) => e.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', message: `endpoint name ${JSON.stringify(dup)} is used twice` });
+  }),
+});
+
 const auth = strict({
   /**
    * Docker token auth as Distribution configures it. With the control plane in
@@ -195,6 +231,7 @@ export const configSchema = strict({
   gc,
   redis: section({ cache: redisCache }),
   auth: auth.optional(),
+  notifications,
   controlplane,
 });
 

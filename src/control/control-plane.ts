@@ -20,12 +20,16 @@ import { loadSigningKey, type SigningKey } from './signing-key.js';
 import { getSettings } from './store/registry-records.js';
 import { TokenIssuer } from './token-issuer.js';
 import { listUsers } from './store/identity.js';
+import { recordRegistryEvents } from './api/events.js';
+import type { RegistryEvent } from '../notifications/event.js';
 
 /** A running control plane. */
 export interface ControlPlane {
   readonly services: ControlPlaneServices;
   /** Serves the request when its path is the control plane's; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** Records registry events handed over in-process (the registry in the same process). */
+  recordEvents(events: readonly RegistryEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,11 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
 
   return {
     services,
+    async recordEvents(events) {
+      // Only pushes matter here; skip the work for pulls (the hot path).
+      const pushes = events.filter((e) => e.action === 'push' && e.target.tag !== undefined);
+      if (pushes.length > 0) await recordRegistryEvents(db, pushes);
+    },
     handle(req, res, path) {
       if (path === '/jwt/auth') {
         serveJwtAuth(req, res, services).catch((err) => {

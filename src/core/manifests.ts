@@ -23,6 +23,8 @@ export interface StoredManifest {
 export interface PutResult {
   readonly digest: Digest;
   readonly subject?: Digest | undefined;
+  readonly mediaType: string;
+  readonly size: number;
 }
 
 /** A referrer as the referrers API lists it. */
@@ -124,7 +126,7 @@ export class ManifestService {
       config: parsed.config?.digest,
       manifests: parsed.manifests.map((m) => m.digest),
     }, refDigest ? undefined : reference);
-    return { digest, subject: parsed.subject };
+    return { digest, subject: parsed.subject, mediaType: parsed.mediaType, size: body.length };
   }
 
   private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {

@@ -12,6 +12,7 @@ import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/co
 import { readLimited } from '../registry/body.js';
 import { renameRepository } from './rename.js';
 import type { Scope } from '../auth/scope.js';
+import { notify } from '../registry/notify.js';
 import { referrersOf, repositoriesUnder, repositoryByPath, repositorySize, tagByName, tagPage, type TagPageOptions, type TagRow } from './queries.js';
 
 type Kind = 'base' | 'repository' | 'tags' | 'tag' | 'subrepositories';
@@ -91,6 +92,7 @@ async function rename(ctx: RequestContext, db: Database, path: string): Promise<
   const result = await renameRepository(db, ctx.services.cache, path, body?.name, dry === 'true');
   if (!result.dryRun) {
     sendEmpty(ctx.res, 204);
+    if (result.to) notify(ctx, 'rename', { repository: path, rename: { type: 'repository', from: path, to: result.to } });
     return;
   }
   if (result.leaseMs === undefined) sendEmpty(ctx.res, 202);

@@ -23,6 +23,8 @@ export interface RenameResult {
   readonly dryRun: boolean;
   /** How long the lease on the new path lasts (dry run with Redis), in ms. */
   readonly leaseMs?: number;
+  /** The new path (after a real rename). */
+  readonly to?: string;
 }
 
 /** Validates and performs (or, dry, checks and reserves) a rename of `path` to its sibling `newName`. */
@@ -67,5 +69,5 @@ export async function renameRepository(db: Database, cache: TagCache | undefined
   }
   await cache?.invalidate(renamed.flatMap((r) => [r.old, r.path]));
   await redis?.del(leaseKey(target));
-  return { dryRun };
+  return { dryRun, to: target };
 }

@@ -53,6 +53,7 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       res,
       query,
       services,
+      requestId,
       get log() {
         return reqLog();
       },

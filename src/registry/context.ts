@@ -15,6 +15,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { regErr } from './errors.js';
 import type { TokenGuard } from '../auth/guard.js';
 import type { TokenClaims } from '../auth/claims.js';
+import type { Notifier } from '../notifications/notifier.js';
+import type { EventSource } from '../notifications/event.js';
 
 /** The data-plane services the handlers call. */
 export interface RegistryServices {
@@ -31,6 +33,10 @@ export interface RegistryServices {
   readonly cache?: TagCache | undefined;
   /** Token auth (`auth.token`); absent, the registry is open. */
   readonly auth?: TokenGuard | undefined;
+  /** Notifications (`notifications.endpoints`), when any endpoint is configured. */
+  readonly notifier?: Notifier | undefined;
+  /** This node, as events name their source. */
+  readonly eventSource?: EventSource | undefined;
 }
 
 /** One request in flight. */
@@ -40,6 +46,8 @@ export interface RequestContext {
   readonly query: URLSearchParams;
   readonly services: RegistryServices;
   readonly log: Logger;
+  /** The request id (`X-Request-Id`). */
+  readonly requestId: string;
   /** The verified token of the request, under token auth. */
   auth?: TokenClaims | undefined;
 }

@@ -24,6 +24,10 @@ import type { RegistryServices } from '../registry/context.js';
 import { createStorageDriver } from '../storage/factory.js';
 import { startControlPlane, type ControlPlane } from '../control/control-plane.js';
 import { buildTokenGuard } from './token-auth.js';
+import { createNotifier } from '../notifications/factory.js';
+import type { Notifier } from '../notifications/notifier.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../storage/driver.js';
 
@@ -136,6 +140,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
   let stopPurge: () => void = () => undefined;
   let debug: Server | undefined;
   let stopGc: () => Promise<void> = async () => undefined;
+  let notifier: Notifier | undefined;
   const closeServer = (s: Server | undefined) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : Promise.resolve());
 
   try {
@@ -151,7 +156,13 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     }
     const realmBase = () => (cpConfig.externalurl ?? (cpConfig.addr ? cpUrl : (config.http.host ?? selfUrl))).replace(/\/+$/, '');
     const auth = standalone ? undefined : await buildTokenGuard(config, controlPlane, realmBase);
-    const services: RegistryServices = { ...built.services, auth };
+    // With the control plane in this process, push events reach it directly (no endpoint to configure).
+    const local = controlPlane && !standalone ? [controlPlane.recordEvents] : [];
+    notifier = standalone ? undefined : createNotifier(config, database, metrics.registry, log, workerIndex(), local);
+    const instance = database ? await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1') : [];
+    // Filled in once the node listens (the port is not known before).
+    const eventSource = { addr: hostname(), instanceID: instance[0]?.id ?? randomUUID() };
+    const services: RegistryServices = { ...built.services, auth, notifier, eventSource };
 
     if (!standalone) await driver.health();
     health = startHealthChecks(driver, config.health.storagedriver);
@@ -181,6 +192,8 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       await listen(server, config.http.addr);
     }
     selfUrl = urlOf(server, Boolean(tls));
+    if (config.http.net !== 'unix') eventSource.addr = `${hostname()}:${new URL(selfUrl).port}`;
+    notifier?.start();
     if (cp && cpConfig.addr) {
       cpServer = createHttpServer((req, res) => {
         const url = req.url ?? '/';
@@ -219,6 +232,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
         running.closeIdleConnections();
         cpServer?.closeIdleConnections();
         await Promise.all([closeServer(running), closeServer(cpServer)]);
+        await notifier?.close();
         await stopGc();
         await cp?.close();
         await services.uploads.close();
@@ -232,6 +246,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     health?.stop();
     await stopGc();
     await Promise.all([closeServer(server), closeServer(cpServer)]);
+    await notifier?.close();
     await controlPlane?.close();
     await built.services.uploads.close();
     await closeMetadata();

@@ -32,6 +32,13 @@ export async function receiveEvents(req: IncomingMessage, res: ServerResponse, d
   }
   const body = await readBody(req, 16 * 1024 * 1024);
   const events = Array.isArray(body.events) ? (body.events as RegistryEvent[]) : [];
+  const recorded = await recordRegistryEvents(db, events);
+  log.debug({ events: events.length, recorded }, 'registry events received');
+  sendJson(res, 200, {});
+}
+
+/** Creates or touches the container repository of each push event's project; returns how many were recorded. */
+export async function recordRegistryEvents(db: Database, events: readonly RegistryEvent[]): Promise<number> {
   let recorded = 0;
   for (const e of events) {
     const repository = e.target?.repository;
@@ -41,6 +48,5 @@ export async function receiveEvents(req: IncomingMessage, res: ServerResponse, d
     await upsertContainerRepository(db, project.id, repository.slice(project.full_path.length + 1), repository);
     recorded++;
   }
-  log.debug({ events: events.length, recorded }, 'registry events received');
-  sendJson(res, 200, {});
+  return recorded;
 }

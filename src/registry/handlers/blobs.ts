@@ -5,6 +5,9 @@ import { parseDigest } from '../digest.js';
 import { regErr } from '../errors.js';
 import { parseRange } from '../range.js';
 import { assertDeleteEnabled, sendEmpty, type RequestContext } from '../context.js';
+import { eventUrl, notify } from '../notify.js';
+
+const BLOB_MEDIA_TYPE = 'application/octet-stream';
 
 /** GET or HEAD /v2/<name>/blobs/<digest>. */
 export async function getBlob(ctx: RequestContext, name: string, digestText: string): Promise<void> {
@@ -42,6 +45,7 @@ export async function getBlob(ctx: RequestContext, name: string, digestText: str
   ctx.res.writeHead(range ? 206 : 200, headers);
   await content.sendTo(digest, start, end, ctx.res);
   ctx.res.end();
+  if (ctx.services.notifier?.wants('pull')) notify(ctx, 'pull', { mediaType: BLOB_MEDIA_TYPE, size, length: size, digest: digest.value, repository: name, url: eventUrl(ctx, `/v2/${name}/blobs/${digest.value}`) });
 }
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from the repository. */
@@ -50,4 +54,5 @@ export async function deleteBlob(ctx: RequestContext, name: string, digestText: 
   const digest = parseDigest(digestText);
   if (!(await ctx.services.metadata.unlinkBlob(name, digest))) throw regErr('BLOB_UNKNOWN', undefined, { digest: digest.value });
   sendEmpty(ctx.res, 202, { 'Docker-Content-Digest': digest.value });
+  notify(ctx, 'delete', { repository: name, digest: digest.value });
 }

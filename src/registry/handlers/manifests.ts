@@ -5,6 +5,7 @@ import { readLimited } from '../body.js';
 import { assertDeleteEnabled, sendEmpty, urlFor, type RequestContext } from '../context.js';
 import { metaFor } from '../../auth/claims.js';
 import { checkManifestDelete, checkTagDelete, checkTagPush } from '../../auth/tag-rules.js';
+import { eventUrl, notify } from '../notify.js';
 
 /** A reference is a digest when it holds a `:` (tags cannot). */
 const isDigest = (reference: string) => reference.includes(':');
@@ -19,6 +20,9 @@ export async function getManifest(ctx: RequestContext, name: string, reference: 
     ETag: `"${m.digest.value}"`,
   });
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : m.payload);
+  if (ctx.req.method === 'GET' && ctx.services.notifier?.wants('pull')) {
+    notify(ctx, 'pull', { mediaType: m.mediaType, size: m.payload.length, length: m.payload.length, digest: m.digest.value, repository: name, url: eventUrl(ctx, `/v2/${name}/manifests/${m.digest.value}`), ...(isDigest(reference) ? {} : { tag: reference }) });
+  }
 }
 
 /** PUT /v2/<name>/manifests/<reference>. */
@@ -35,6 +39,7 @@ export async function putManifest(ctx: RequestContext, name: string, reference: 
   };
   if (result.subject) headers['OCI-Subject'] = result.subject.value;
   sendEmpty(ctx.res, 201, headers);
+  notify(ctx, 'push', { mediaType: result.mediaType, size: result.size, length: result.size, digest: result.digest.value, repository: name, url: eventUrl(ctx, `/v2/${name}/manifests/${result.digest.value}`), ...(isDigest(reference) ? {} : { tag: reference }) });
 }
 
 /** DELETE /v2/<name>/manifests/<reference>: a digest deletes the manifest, a tag only the tag. */
@@ -47,4 +52,5 @@ export async function deleteManifest(ctx: RequestContext, name: string, referenc
   }
   await ctx.services.manifests.delete(name, reference);
   sendEmpty(ctx.res, 202);
+  notify(ctx, 'delete', isDigest(reference) ? { repository: name, digest: reference } : { repository: name, tag: reference });
 }

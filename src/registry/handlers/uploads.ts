@@ -8,6 +8,13 @@ import { regErr } from '../errors.js';
 import { isValidName } from '../names.js';
 import { parseContentRange } from '../range.js';
 import { sendEmpty, urlFor, type RequestContext } from '../context.js';
+import { eventUrl, notify } from '../notify.js';
+
+/** A blob push event (Distribution reports blobs as application/octet-stream). */
+function blobPushed(ctx: RequestContext, name: string, digest: string, size: number, from?: string): void {
+  const target = { mediaType: 'application/octet-stream', size, length: size, digest, repository: name, url: eventUrl(ctx, `/v2/${name}/blobs/${digest}`) };
+  notify(ctx, from === undefined ? 'push' : 'mount', from === undefined ? target : { ...target, fromRepository: from });
+}
 
 function contentLength(ctx: RequestContext): number | undefined {
   const raw = ctx.req.headers['content-length'];
@@ -37,6 +44,7 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
       });
       ctx.req.resume();
       sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
+      blobPushed(ctx, name, digest.value, size, from as string);
       return;
     }
   }
@@ -44,13 +52,15 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
   if (digestParam !== null && mount === null) {
     const digest = parseDigest(digestParam);
     const session = await uploads.start(name);
+    let size: number;
     try {
-      await uploads.complete(name, session.id, digest, ctx.req, { length: contentLength(ctx) });
+      ({ size } = await uploads.complete(name, session.id, digest, ctx.req, { length: contentLength(ctx) }));
     } catch (err) {
       await uploads.cancel(name, session.id).catch(() => undefined);
       throw err;
     }
     sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
+    blobPushed(ctx, name, digest.value, size);
     return;
   }
   ctx.req.resume();
@@ -91,8 +101,9 @@ export async function completeUpload(ctx: RequestContext, name: string, id: stri
   const range = header !== undefined ? parseContentRange(header) : undefined;
   const length = contentLength(ctx);
   const hasBody = (length !== undefined && length > 0) || ctx.req.headers['transfer-encoding'] !== undefined;
-  await ctx.services.uploads.complete(name, id, digest, hasBody ? ctx.req : undefined, { start: range?.start, length });
+  const { size } = await ctx.services.uploads.complete(name, id, digest, hasBody ? ctx.req : undefined, { start: range?.start, length });
   sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
+  blobPushed(ctx, name, digest.value, size);
 }
 
 /** DELETE /v2/<name>/blobs/uploads/<id>: cancels the upload. */

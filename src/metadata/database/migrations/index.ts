@@ -5,5 +5,6 @@ import { migration as createGcReviewQueues } from './20261122130000_create_gc_re
 import { migration as createImportProgress } from './20261122140000_create_import_progress.js';
 import { migration as createInstanceIdentity } from './20261122150000_create_instance_identity.js';
 import { migration as createControlPlaneTables } from './20261123100000_create_control_plane_tables.js';
+import { migration as createNotificationOutbox } from './20261123110000_create_notification_outbox.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox];

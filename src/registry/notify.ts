@@ -1,0 +1,21 @@
+/**
+ * Emits a registry event for a request (when notifications are configured):
+ * the actor is the token's subject, URLs are absolute as Distribution's are.
+ */
+import { makeEvent, type EventAction, type EventTarget } from '../notifications/event.js';
+import { urlFor, type RequestContext } from './context.js';
+
+/** An absolute URL of an API path for event targets. */
+export function eventUrl(ctx: RequestContext, path: string): string {
+  const url = urlFor(ctx, path);
+  if (/^https?:\/\//.test(url)) return url;
+  const proto = (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return `${proto}://${ctx.req.headers.host ?? 'localhost'}${url}`;
+}
+
+/** Emits `action` on `target`. Cheap when no endpoint is configured. */
+export function notify(ctx: RequestContext, action: EventAction, target: EventTarget): void {
+  const { notifier, eventSource } = ctx.services;
+  if (!notifier?.wants(action) || !eventSource) return;
+  notifier.emit(makeEvent(action, target, ctx.req, ctx.requestId, ctx.auth?.sub, eventSource));
+}
