@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { startRegistryNode } from '../server/registry-node.js';
 import { addDatabaseCommands } from './database.js';
 import { addAdminCommands } from './admin.js';
+import { addNotificationCommands } from './notifications.js';
 import { workerIndex } from '../observability/worker-identity.js';
 
 const program = new Command();
@@ -44,6 +45,7 @@ program
 
 addDatabaseCommands(program);
 addAdminCommands(program);
+addNotificationCommands(program);
 
 const config = program.command('config').description('configuration tools');
 config
