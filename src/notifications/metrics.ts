@@ -10,8 +10,12 @@ export interface NotificationMetrics {
 }
 
 /** Registers the metrics on `registry`. */
-export function notificationMetrics(registry: Registry, outbox: Outbox): NotificationMetrics {
-  const stats = () => outbox.stats().catch(() => []);
+export function notificationMetrics(registry: Registry, outbox: Outbox, endpoints: readonly string[]): NotificationMetrics {
+  // Every configured endpoint is reported, at 0 when its queue is empty.
+  const stats = async () => {
+    const found = await outbox.stats().catch(() => []);
+    return [...found, ...endpoints.filter((e) => !found.some((s) => s.endpoint === e)).map((endpoint) => ({ endpoint, pending: 0, failed: 0 }))];
+  };
   new Gauge({
     name: 'wharf_notifications_pending',
     help: 'Events waiting in the outbox, per endpoint',

@@ -142,6 +142,15 @@ describe('REST API', { skip }, () => {
     assert.deepEqual(left, ['keep-rc-4', 'latest', 'rc-3', 'stable']);
   });
 
+  it('with the registry in the same process, pushes create repositories without any endpoint configured', async () => {
+    const token = await s.token(s.rootCreds, ['repository:org/team/svc/inproc:pull,push']);
+    await new TestClient(s.url, { Authorization: `Bearer ${token}` }).pushImage('org/team/svc/inproc', 'v1');
+    await until('the repository recorded', async () => {
+      const repos = await s.api('GET', `/projects/${projectId}/registry/repositories`, s.rootCreds);
+      return repos.body.some((r: { path: string }) => r.path === 'org/team/svc/inproc') ? true : undefined;
+    });
+  });
+
   it('deploy tokens read only their project', async () => {
     const dt = await s.api('POST', `/projects/${projectId}/deploy_tokens`, s.rootCreds, { name: 'ci', scopes: ['read_registry'] });
     assert.equal(dt.status, 201);
