@@ -12,6 +12,8 @@ import { ApiError } from '../control/api/http.js';
 import { insertPat, userByUsername } from '../control/store/identity.js';
 import { newToken, PAT_PREFIX } from '../control/secrets.js';
 import type { Database } from '../metadata/database/queryer.js';
+import { repositoriesByStatus } from '../control/store/registry-records.js';
+import { resetFailedDeletion } from '../control/registry/deletions.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -69,6 +71,28 @@ export function addAdminCommands(program: Command): void {
         const token = newToken(PAT_PREFIX);
         await insertPat(db, user.id, opts.name, token, parseScopes(opts.scopes, PAT_SCOPES), parseExpiry(opts.expiresAt));
         process.stdout.write(`${token}\n`);
+      }),
+    );
+  admin
+    .command('deletions')
+    .description('container repositories whose deletion is scheduled, ongoing or failed')
+    .argument('[config]', 'config.yml')
+    .option('--status <status>', 'delete_failed, delete_scheduled or delete_ongoing', 'delete_failed')
+    .action((path: string | undefined, opts: { status: string }) =>
+      withDatabase(path, async (db) => {
+        if (!['delete_failed', 'delete_scheduled', 'delete_ongoing'].includes(opts.status)) throw new ApiError(400, `unknown status ${opts.status}`);
+        for (const r of await repositoriesByStatus(db, opts.status as 'delete_failed')) process.stdout.write(`${r.id} ${r.path} ${r.status} after ${r.delete_attempts} attempt(s)\n`);
+      }),
+    );
+  admin
+    .command('reset-deletion')
+    .description('put a delete_failed repository back to delete_scheduled')
+    .argument('<id>', 'container repository id')
+    .argument('[config]', 'config.yml')
+    .action((id: string, path: string | undefined) =>
+      withDatabase(path, async (db) => {
+        if (!(await resetFailedDeletion(db, Number(id)))) throw new ApiError(409, `repository ${id} is not in delete_failed`);
+        process.stdout.write(`repository ${id} is delete_scheduled again\n`);
       }),
     );
 }

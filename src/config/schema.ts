@@ -216,6 +216,8 @@ const controlplane = section({
   notificationsecret: z.string().optional(),
   /** Background job polling interval. */
   jobinterval: duration('1s'),
+  /** Retry delay base of background jobs: attempt n waits base × 2^(n-1) (GitLab: 2^n minutes for repository deletes). */
+  jobbackoff: duration('1m'),
 });
 
 /** The whole configuration file. */

@@ -81,7 +81,7 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
     },
   };
   await bootstrapRoot(db, opts.rootPassword, services.log);
-  const jobs = new JobRunner(db, registryJobHandlers(db, registry), { log: services.log, intervalMs: cp.jobinterval });
+  const jobs = new JobRunner(db, registryJobHandlers(db, registry), { log: services.log, intervalMs: cp.jobinterval, backoffBaseMs: cp.jobbackoff });
   if (opts.runJobs !== false) jobs.start();
 
   return {

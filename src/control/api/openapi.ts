@@ -40,6 +40,8 @@ const SUMMARIES: Record<string, string> = {
   'POST /projects/{id}/registry/protection/tag/rules': 'Add a rule: tag_name_pattern, minimum_access_level_for_push|delete (maintainer, owner, admin), immutable',
   'DELETE /projects/{id}/registry/protection/tag/rules/{rule_id}': 'Delete a rule',
   'GET /projects/{id}/registry/repositories': 'Container repositories of a project, with sizes (?tags=true, ?tags_count=true)',
+  'GET /registry/repositories': 'Repositories by deletion status (admin): ?status=delete_failed|delete_scheduled|delete_ongoing',
+  'POST /registry/repositories/{id}/reset_deletion': 'Put a delete_failed repository back to delete_scheduled (admin)',
   'GET /registry/repositories/{id}': 'One container repository (?tags=true, ?tags_count=true, ?size=true)',
   'DELETE /projects/{id}/registry/repositories/{repository_id}': 'Schedule the deletion of a repository (202)',
   'GET /projects/{id}/registry/repositories/{repository_id}/tags': 'Tags of a repository',

@@ -6,14 +6,15 @@
  */
 import { registryActions } from '../abilities.js';
 import { enqueueJob } from '../jobs/queue.js';
-import { BULK_DELETE_TAGS, DELETE_REPOSITORY } from '../registry/jobs.js';
+import { BULK_DELETE_TAGS } from '../registry/jobs.js';
+import { resetFailedDeletion, scheduleDeletion } from '../registry/deletions.js';
 import { compileAnchored, parseOlderThan } from '../registry/tag-selection.js';
 import { userOf } from '../principal.js';
-import { containerRepositoryById, getSettings, listContainerRepositories, setRepositoryStatus } from '../store/registry-records.js';
+import { containerRepositoryById, getSettings, listContainerRepositories, repositoriesByStatus } from '../store/registry-records.js';
 import type { ContainerRepositoryRow, ProjectRow } from '../store/rows.js';
-import { badRequest, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
+import { ApiError, badRequest, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
 import { presentRepository } from './present.js';
-import { loadGroup, loadProject, requireWrite } from './resources.js';
+import { loadGroup, loadProject, requireAdmin, requireWrite } from './resources.js';
 import { listVisibleProjects } from '../store/tenancy.js';
 import type { Route } from './router.js';
 
@@ -73,10 +74,21 @@ export const registryRoutes: Route[] = [
     requireWrite(ctx);
     const project = await projectWith(ctx, ctx.params[0]!, 'delete');
     const repo = await repositoryIn(ctx, project, ctx.params[1]!);
-    await ctx.db.transaction(async (tx) => {
-      await setRepositoryStatus(tx, repo.id, 'delete_scheduled');
-      await enqueueJob(tx, DELETE_REPOSITORY, { repository_id: repo.id });
-    });
+    await scheduleDeletion(ctx.db, repo.id);
+    sendJson(ctx.res, 202, null);
+  }],
+  // Admin: repositories whose deletion is scheduled, ongoing or failed, and resetting failed ones (SPEC 6.2).
+  ['GET', /^\/registry\/repositories$/, async (ctx) => {
+    requireAdmin(ctx);
+    const status = ctx.url.searchParams.get('status') ?? 'delete_failed';
+    if (!['delete_scheduled', 'delete_ongoing', 'delete_failed'].includes(status)) throw badRequest('status does not have a valid value');
+    const host = await ctx.services.registryHost();
+    sendJson(ctx.res, 200, (await repositoriesByStatus(ctx.db, status as 'delete_failed')).map((r) => presentRepository(r, host)));
+  }],
+  ['POST', /^\/registry\/repositories\/(\d+)\/reset_deletion$/, async (ctx) => {
+    requireAdmin(ctx);
+    requireWrite(ctx);
+    if (!(await resetFailedDeletion(ctx.db, Number(ctx.params[0])))) throw new ApiError(409, 'the repository is not in delete_failed');
     sendJson(ctx.res, 202, null);
   }],
   ['GET', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags$/, async (ctx) => {

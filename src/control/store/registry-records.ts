@@ -65,6 +65,12 @@ export async function containerRepositoryById(q: Queryer, id: number, projectId?
   return row && normalize(row);
 }
 
+/** Repositories in a deletion state (every project), oldest change first. */
+export async function repositoriesByStatus(q: Queryer, status: NonNullable<ContainerRepositoryRow['status']>): Promise<ContainerRepositoryRow[]> {
+  const rows = await q.query<ContainerRepositoryRow>('cp_container_repositories_by_status', 'SELECT * FROM container_repositories WHERE status = $1 ORDER BY updated_at, id', [status]);
+  return rows.map(normalize);
+}
+
 /** Sets a repository's deletion status (and counts an attempt when `attempted`). */
 export async function setRepositoryStatus(q: Queryer, id: number, status: ContainerRepositoryRow['status'], attempted = false): Promise<void> {
   await q.query('cp_container_repository_status', 'UPDATE container_repositories SET status = $2, delete_attempts = delete_attempts + $3, updated_at = now() WHERE id = $1', [id, status, attempted ? 1 : 0]);
