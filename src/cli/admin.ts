@@ -14,6 +14,12 @@ import { newToken, PAT_PREFIX } from '../control/secrets.js';
 import type { Database } from '../metadata/database/queryer.js';
 import { repositoriesByStatus } from '../control/store/registry-records.js';
 import { resetFailedDeletion } from '../control/registry/deletions.js';
+import { diskUsageCsv, projectDiskUsage, type DiskUsage } from '../control/registry/disk-usage.js';
+import { keyDirectory } from '../control/control-plane.js';
+import { loadSigningKey } from '../control/signing-key.js';
+import { TokenIssuer } from '../control/token-issuer.js';
+import { RegistryClient } from '../control/registry-client.js';
+import { listVisibleProjects, projectByRef } from '../control/store/tenancy.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -71,6 +77,25 @@ export function addAdminCommands(program: Command): void {
         const token = newToken(PAT_PREFIX);
         await insertPat(db, user.id, opts.name, token, parseScopes(opts.scopes, PAT_SCOPES), parseExpiry(opts.expiresAt));
         process.stdout.write(`${token}\n`);
+      }),
+    );
+  admin
+    .command('disk-usage')
+    .description('registry disk usage per project as CSV (project_id,creator_id,registry_size_bytes,project path); asks the running registry')
+    .argument('[config]', 'config.yml')
+    .option('--project <id...>', 'only these projects (ids or full paths)')
+    .action((path: string | undefined, opts: { project?: string[] }) =>
+      withDatabase(path, async (db) => {
+        const config = await loadConfig(path);
+        const cp = config.controlplane;
+        const issuer = new TokenIssuer(() => loadSigningKey({ key: cp.key, certificate: cp.certificate, dir: keyDirectory(config) }), cp.issuer, cp.service);
+        const registry = new RegistryClient(() => cp.registryurl ?? `${config.http.tls ? 'https' : 'http'}://${config.http.addr}`, issuer);
+        const projects = opts.project
+          ? (await Promise.all(opts.project.map((p) => projectByRef(db, p)))).filter((p) => p !== undefined)
+          : (await listVisibleProjects(db, { admin: true }, undefined, 100_000, 0)).rows;
+        const usages: DiskUsage[] = [];
+        for (const p of projects) usages.push(await projectDiskUsage(db, registry, p));
+        process.stdout.write(diskUsageCsv(usages));
       }),
     );
   admin

@@ -26,6 +26,13 @@ export class RegistryCallError extends Error {
   }
 }
 
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
+
 /** Lifetime of the control plane's own tokens (seed 002: 10 minutes). */
 const TOKEN_SECONDS = 600;
 
@@ -94,6 +101,24 @@ export class RegistryClient {
     if (!res.ok) return undefined;
     const body = (await res.json()) as { size_bytes?: number };
     return body.size_bytes;
+  }
+
+  /**
+   * The layers (digest and size) of the image a reference names; for an
+   * index or manifest list, of every image it lists. Schema 1 manifests carry
+   * no sizes and count for nothing.
+   */
+  async layers(path: string, reference: string, depth = 0): Promise<Array<{ digest: string; size: number }>> {
+    const res = await this.call('GET', `/v2/${path}/manifests/${reference}`, path, ['pull'], { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) return [];
+    if (!res.ok) throw new RegistryCallError(`reading ${path}:${reference} failed with ${res.status}`, res.status);
+    const body = (await res.json()) as { layers?: Array<{ digest: string; size: number }>; manifests?: Array<{ digest: string }> };
+    if (Array.isArray(body.manifests) && depth < 2) {
+      const out = [];
+      for (const m of body.manifests) out.push(...(await this.layers(path, m.digest, depth + 1)));
+      return out;
+    }
+    return (body.layers ?? []).filter((l) => typeof l.digest === 'string' && typeof l.size === 'number');
   }
 
   /** Deletes a tag; false when it did not exist. */

@@ -151,6 +151,35 @@ describe('REST API', { skip }, () => {
     });
   });
 
+  it('reports disk usage per project with layers counted once (API, JSON and CSV)', async () => {
+    const g = await s.api('POST', '/groups', s.rootCreds, { path: 'usage' });
+    const p = await s.api('POST', '/projects', s.rootCreds, { path: 'proj', namespace_id: g.body.id });
+    const token = await s.token(s.rootCreds, ['repository:usage/proj/a:pull,push', 'repository:usage/proj/b:pull,push']);
+    const c = new TestClient(s.url, { Authorization: `Bearer ${token}` });
+    const shared = 'shared-layer-'.repeat(100);
+    const own = 'own-layer-of-b'.repeat(50);
+    const push = async (repo: string, tag: string, layers: string[]) => {
+      const digests = [];
+      for (const l of layers) digests.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: await c.pushBlob(repo, l), size: Buffer.byteLength(l) });
+      const cfg = JSON.stringify({ repo, tag });
+      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await c.pushBlob(repo, cfg), size: Buffer.byteLength(cfg) }, layers: digests });
+      assert.equal((await c.req('PUT', `/v2/${repo}/manifests/${tag}`, { body: manifest, headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } })).status, 201);
+    };
+    await push('usage/proj/a', 'one', [shared]);
+    await push('usage/proj/a', 'two', [shared]);
+    await push('usage/proj/b', 'one', [shared, own]);
+    const expected = Buffer.byteLength(shared) + Buffer.byteLength(own);
+    await until('both repositories recorded', async () => ((await s.api('GET', `/projects/${p.body.id}/registry/repositories`, s.rootCreds)).body.length === 2 ? true : undefined));
+    const usage = await s.api('GET', `/projects/${p.body.id}/registry/disk_usage`, s.rootCreds);
+    assert.equal(usage.status, 200);
+    assert.deepEqual({ size: usage.body.registry_size_bytes, layers: usage.body.layers, repositories: usage.body.repositories }, { size: expected, layers: 2, repositories: 2 });
+    const csv = await fetch(`${s.url}/api/v4/registry/disk_usage?format=csv`, { headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}` } });
+    assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+    const lines = (await csv.text()).trim().split('\n');
+    assert.equal(lines[0], 'project_id,creator_id,registry_size_bytes,project path');
+    assert.ok(lines.includes(`${p.body.id},1,${expected},usage/proj`), lines.join(' | '));
+  });
+
   it('deploy tokens read only their project', async () => {
     const dt = await s.api('POST', `/projects/${projectId}/deploy_tokens`, s.rootCreds, { name: 'ci', scopes: ['read_registry'] });
     assert.equal(dt.status, 201);

@@ -40,6 +40,8 @@ const SUMMARIES: Record<string, string> = {
   'POST /projects/{id}/registry/protection/tag/rules': 'Add a rule: tag_name_pattern, minimum_access_level_for_push|delete (maintainer, owner, admin), immutable',
   'DELETE /projects/{id}/registry/protection/tag/rules/{rule_id}': 'Delete a rule',
   'GET /projects/{id}/registry/repositories': 'Container repositories of a project, with sizes (?tags=true, ?tags_count=true)',
+  'GET /projects/{id}/registry/disk_usage': 'Registry disk usage of a project: layers deduplicated within the project',
+  'GET /registry/disk_usage': 'Disk usage of every project (admin); ?format=csv gives the seed\'s CSV',
   'GET /registry/repositories': 'Repositories by deletion status (admin): ?status=delete_failed|delete_scheduled|delete_ongoing',
   'POST /registry/repositories/{id}/reset_deletion': 'Put a delete_failed repository back to delete_scheduled (admin)',
   'GET /registry/repositories/{id}': 'One container repository (?tags=true, ?tags_count=true, ?size=true)',

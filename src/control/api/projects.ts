@@ -56,7 +56,7 @@ export const projectRoutes: Route[] = [
     const path = pathOf(body);
     if (await projectByRef(ctx.db, `${ns.full_path}/${path}`)) throw new ApiError(400, 'Failed to save project {:path=>["has already been taken"]}');
     const settings = await getSettings(ctx.db);
-    const project = await insertProject(ctx.db, { ns, path, name: str(body, 'name'), visibility: visibilityOf(body, 'private'), registryEnabled: registryFlag(body) ?? settings.default_projects_container_registry });
+    const project = await insertProject(ctx.db, { ns, path, name: str(body, 'name'), visibility: visibilityOf(body, 'private'), registryEnabled: registryFlag(body) ?? settings.default_projects_container_registry, creatorId: user.id });
     sendJson(ctx.res, 201, await present(ctx, project));
   }],
   ['GET', /^\/projects\/([^/]+)$/, async (ctx) => sendJson(ctx.res, 200, await present(ctx, (await loadProject(ctx, ctx.params[0]!)).project))],

@@ -8,6 +8,7 @@ import { registryActions } from '../abilities.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { BULK_DELETE_TAGS } from '../registry/jobs.js';
 import { resetFailedDeletion, scheduleDeletion } from '../registry/deletions.js';
+import { diskUsageCsv, projectDiskUsage } from '../registry/disk-usage.js';
 import { compileAnchored, parseOlderThan } from '../registry/tag-selection.js';
 import { userOf } from '../principal.js';
 import { containerRepositoryById, getSettings, listContainerRepositories, repositoriesByStatus } from '../store/registry-records.js';
@@ -49,6 +50,22 @@ export const registryRoutes: Route[] = [
     const { rows, total } = await listContainerRepositories(ctx.db, project.id, perPage, offset);
     const tags = ctx.url.searchParams.get('tags') === 'true';
     sendPage(ctx, await Promise.all(rows.map((r) => describe(ctx, r, tags, true))), total);
+  }],
+  ['GET', /^\/projects\/([^/]+)\/registry\/disk_usage$/, async (ctx) => {
+    const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+    sendJson(ctx.res, 200, await projectDiskUsage(ctx.db, ctx.services.registry, project));
+  }],
+  ['GET', /^\/registry\/disk_usage$/, async (ctx) => {
+    requireAdmin(ctx);
+    const { rows } = await listVisibleProjects(ctx.db, { admin: true }, undefined, 10_000, 0);
+    const usages = [];
+    for (const p of rows) usages.push(await projectDiskUsage(ctx.db, ctx.services.registry, p));
+    if (ctx.url.searchParams.get('format') === 'csv') {
+      const csv = diskUsageCsv(usages);
+      ctx.res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Length': Buffer.byteLength(csv) }).end(csv);
+      return;
+    }
+    sendJson(ctx.res, 200, usages);
   }],
   ['GET', /^\/groups\/([^/]+)\/registry\/repositories$/, async (ctx) => {
     const { group } = await loadGroup(ctx, ctx.params[0]!);

@@ -38,6 +38,7 @@ export interface ProjectRow {
   readonly name: string;
   readonly visibility: Visibility;
   readonly container_registry_enabled: boolean;
+  readonly creator_id: number | null;
   readonly created_at: Date;
 }
 

@@ -42,11 +42,11 @@ export async function deleteNamespace(q: Queryer, id: number): Promise<void> {
 }
 
 /** Creates a project in `ns`. */
-export async function insertProject(q: Queryer, p: { ns: NamespaceRow; path: string; name?: string | undefined; visibility: Visibility; registryEnabled: boolean }): Promise<ProjectRow> {
+export async function insertProject(q: Queryer, p: { ns: NamespaceRow; path: string; name?: string | undefined; visibility: Visibility; registryEnabled: boolean; creatorId?: number | undefined }): Promise<ProjectRow> {
   const [row] = await q.query<ProjectRow>(
     'cp_project_insert',
-    'INSERT INTO projects (namespace_id, path, full_path, name, visibility, container_registry_enabled) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
-    [p.ns.id, p.path, `${p.ns.full_path}/${p.path}`, p.name ?? p.path, p.visibility, p.registryEnabled],
+    'INSERT INTO projects (namespace_id, path, full_path, name, visibility, container_registry_enabled, creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *',
+    [p.ns.id, p.path, `${p.ns.full_path}/${p.path}`, p.name ?? p.path, p.visibility, p.registryEnabled, p.creatorId ?? null],
   );
   return normalize(row!);
 }

@@ -41,6 +41,7 @@ CREATE TABLE projects (
   name text NOT NULL DEFAULT '',
   visibility text NOT NULL DEFAULT 'private' CHECK (visibility IN ('public', 'internal', 'private')),
   container_registry_enabled boolean NOT NULL DEFAULT true,
+  creator_id bigint REFERENCES users(id) ON DELETE SET NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX projects_namespace_id_idx ON projects (namespace_id);
