@@ -20,6 +20,8 @@ import { loadSigningKey } from '../control/signing-key.js';
 import { TokenIssuer } from '../control/token-issuer.js';
 import { RegistryClient } from '../control/registry-client.js';
 import { listVisibleProjects, projectByRef } from '../control/store/tenancy.js';
+import { cleanupProject } from '../control/cleanup/run.js';
+import { getPolicy } from '../control/cleanup/store.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -41,6 +43,14 @@ async function withDatabase(path: string | undefined, fn: (db: Database) => Prom
   } finally {
     await db.close();
   }
+}
+
+/** A client for the running registry the config names, with the control plane's signing key. */
+async function registryClientFor(path: string | undefined): Promise<RegistryClient> {
+  const config = await loadConfig(path);
+  const cp = config.controlplane;
+  const issuer = new TokenIssuer(() => loadSigningKey({ key: cp.key, certificate: cp.certificate, dir: keyDirectory(config) }), cp.issuer, cp.service);
+  return new RegistryClient(() => cp.registryurl ?? `${config.http.tls ? 'https' : 'http'}://${config.http.addr}`, issuer);
 }
 
 /** Adds the `admin` command group. */
@@ -86,16 +96,31 @@ export function addAdminCommands(program: Command): void {
     .option('--project <id...>', 'only these projects (ids or full paths)')
     .action((path: string | undefined, opts: { project?: string[] }) =>
       withDatabase(path, async (db) => {
-        const config = await loadConfig(path);
-        const cp = config.controlplane;
-        const issuer = new TokenIssuer(() => loadSigningKey({ key: cp.key, certificate: cp.certificate, dir: keyDirectory(config) }), cp.issuer, cp.service);
-        const registry = new RegistryClient(() => cp.registryurl ?? `${config.http.tls ? 'https' : 'http'}://${config.http.addr}`, issuer);
+        const registry = await registryClientFor(path);
         const projects = opts.project
           ? (await Promise.all(opts.project.map((p) => projectByRef(db, p)))).filter((p) => p !== undefined)
           : (await listVisibleProjects(db, { admin: true }, undefined, 100_000, 0)).rows;
         const usages: DiskUsage[] = [];
         for (const p of projects) usages.push(await projectDiskUsage(db, registry, p));
         process.stdout.write(diskUsageCsv(usages));
+      }),
+    );
+  admin
+    .command('cleanup')
+    .description('run a project\'s cleanup policy now against the running registry (or explain it with --dry-run)')
+    .argument('<project>', 'project id or full path')
+    .argument('[config]', 'config.yml')
+    .option('--dry-run', 'delete nothing; print each tag\'s fate and why')
+    .action((ref: string, path: string | undefined, opts: { dryRun?: boolean }) =>
+      withDatabase(path, async (db) => {
+        const project = await projectByRef(db, ref);
+        if (!project) throw new ApiError(404, `no project ${ref}`);
+        const registry = await registryClientFor(path);
+        const reports = await cleanupProject(db, registry, project.id, await getPolicy(db, project.id), { dryRun: opts.dryRun ?? false, now: Date.now() });
+        for (const r of reports) {
+          for (const d of r.decisions) process.stdout.write(`${r.repository}:${d.name} ${d.delete ? (opts.dryRun ? 'would be deleted' : 'deleted') : 'kept'}: ${d.reason}\n`);
+          if (r.unfinished) process.stdout.write(`${r.repository}: unfinished (budget reached); run again to continue\n`);
+        }
       }),
     );
   admin

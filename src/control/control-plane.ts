@@ -21,6 +21,7 @@ import { getSettings } from './store/registry-records.js';
 import { TokenIssuer } from './token-issuer.js';
 import { listUsers } from './store/identity.js';
 import { recordRegistryEvents } from './api/events.js';
+import { cleanupJobHandler, startCleanupScheduler } from './cleanup/scheduler.js';
 import type { RegistryEvent } from '../notifications/event.js';
 
 /** A running control plane. */
@@ -81,8 +82,13 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
     },
   };
   await bootstrapRoot(db, opts.rootPassword, services.log);
-  const jobs = new JobRunner(db, registryJobHandlers(db, registry), { log: services.log, intervalMs: cp.jobinterval, backoffBaseMs: cp.jobbackoff });
-  if (opts.runJobs !== false) jobs.start();
+  const handlers = { ...registryJobHandlers(db, registry), ...cleanupJobHandler(db, registry, services.log) };
+  const jobs = new JobRunner(db, handlers, { log: services.log, intervalMs: cp.jobinterval, backoffBaseMs: cp.jobbackoff });
+  let stopScheduler = () => undefined as void;
+  if (opts.runJobs !== false) {
+    jobs.start();
+    stopScheduler = startCleanupScheduler(db, services.log, Math.max(cp.jobinterval, 1000));
+  }
 
   return {
     services,
@@ -107,6 +113,7 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
       return false;
     },
     async close() {
+      stopScheduler();
       await jobs.stop();
     },
   };

@@ -50,6 +50,9 @@ const SUMMARIES: Record<string, string> = {
   'GET /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Tag details',
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Delete a tag',
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags': 'Bulk delete tags in the background: name_regex_delete, name_regex_keep, keep_n, older_than',
+  'GET /projects/{id}/registry/cleanup_policy': 'A project\'s cleanup policy (Maintainer)',
+  'PUT /projects/{id}/registry/cleanup_policy': 'Change it: enabled, cadence (1d, 7d, 14d, 1month, 3month), keep_n (1, 5, 10, 25, 50, 100), older_than (7d, 14d, 30d, 90d), name_regex, name_regex_keep',
+  'POST /projects/{id}/registry/cleanup_policy/run': 'Run the policy now (202), or ?dry_run=true for each tag\'s fate and the reason',
   'GET /application/settings': 'Application settings (admin)',
   'PUT /application/settings': 'Change settings (admin): container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port',
 };

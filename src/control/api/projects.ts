@@ -15,6 +15,7 @@ import { loadGroup, loadProject, requireRead, requireWrite } from './resources.j
 import { visibilityOf, pathOf } from './groups.js';
 import { parseScopes } from './users.js';
 import type { Route } from './router.js';
+import { updatePolicy } from './cleanup.js';
 
 const DEPLOY_SCOPES = new Set(['read_registry', 'write_registry']);
 const RULE_LEVELS: Record<string, number> = { maintainer: 40, owner: 50, admin: 60 };
@@ -65,6 +66,11 @@ export const projectRoutes: Route[] = [
     const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
     const body = await readBody(ctx.req);
     const visibility = body.visibility === undefined ? undefined : visibilityOf(body, project.visibility);
+    const policy = body.container_expiration_policy_attributes;
+    if (policy !== undefined) {
+      if (typeof policy !== 'object' || policy === null) throw badRequest('container_expiration_policy_attributes is invalid');
+      await updatePolicy(ctx.db, project.id, policy as Record<string, unknown>);
+    }
     const updated = await updateProject(ctx.db, project.id, { visibility, registryEnabled: registryFlag(body), name: str(body, 'name') });
     sendJson(ctx.res, 200, await present(ctx, updated!));
   }],

@@ -15,11 +15,12 @@ import { projectRoutes } from './projects.js';
 import { registryRoutes } from './registry.js';
 import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
+import { cleanupRoutes } from './cleanup.js';
 
 /** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
 export type Route = readonly [string, RegExp, (ctx: ApiContext) => Promise<void>];
 
-const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...settingsRoutes];
+const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes];
 
 /** The API prefix. */
 export const API_PREFIX = '/api/v4';

@@ -30,6 +30,16 @@ export const settingsRoutes: Route[] = [
       if (port !== undefined && (port < 1 || port > 65535)) throw badRequest('container_registry_port is invalid');
       change.container_registry_port = port ?? null;
     }
+    const maxList = int(body, 'container_registry_cleanup_tags_service_max_list_size');
+    if (maxList !== undefined) {
+      if (maxList < 1) throw badRequest('container_registry_cleanup_tags_service_max_list_size must be positive');
+      change.container_registry_cleanup_tags_service_max_list_size = maxList;
+    }
+    const timeout = int(body, 'container_registry_delete_tags_service_timeout');
+    if (timeout !== undefined) {
+      if (timeout < 1) throw badRequest('container_registry_delete_tags_service_timeout must be positive');
+      change.container_registry_delete_tags_service_timeout = timeout;
+    }
     sendJson(ctx.res, 200, await updateSettings(ctx.db, change));
   }],
 ];

@@ -9,7 +9,7 @@ import type { ContainerRepositoryRow, SettingsRow, TagRuleRow } from './rows.js'
 
 /** The application settings. */
 export async function getSettings(q: Queryer): Promise<SettingsRow> {
-  const [row] = await q.query<SettingsRow>('cp_settings_get', 'SELECT container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port FROM application_settings');
+  const [row] = await q.query<SettingsRow>('cp_settings_get', 'SELECT container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port, container_registry_cleanup_tags_service_max_list_size, container_registry_delete_tags_service_timeout FROM application_settings');
   return row!;
 }
 
@@ -23,8 +23,11 @@ export async function updateSettings(q: Queryer, f: Partial<SettingsRow>): Promi
        default_projects_container_registry = coalesce($3, default_projects_container_registry),
        container_registry_host = CASE WHEN $6 THEN $4 ELSE container_registry_host END,
        container_registry_port = CASE WHEN $7 THEN $5::integer ELSE container_registry_port END,
+       container_registry_cleanup_tags_service_max_list_size = coalesce($8, container_registry_cleanup_tags_service_max_list_size),
+       container_registry_delete_tags_service_timeout = coalesce($9, container_registry_delete_tags_service_timeout),
        updated_at = now()
-     RETURNING container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port`,
+     RETURNING container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port,
+       container_registry_cleanup_tags_service_max_list_size, container_registry_delete_tags_service_timeout`,
     [
       f.container_registry_token_expire_delay ?? null,
       f.container_registry_enabled ?? null,
@@ -33,6 +36,8 @@ export async function updateSettings(q: Queryer, f: Partial<SettingsRow>): Promi
       f.container_registry_port ?? null,
       'container_registry_host' in f,
       'container_registry_port' in f,
+      f.container_registry_cleanup_tags_service_max_list_size ?? null,
+      f.container_registry_delete_tags_service_timeout ?? null,
     ],
   );
   return row!;

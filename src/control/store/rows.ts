@@ -81,6 +81,8 @@ export interface SettingsRow {
   readonly default_projects_container_registry: boolean;
   readonly container_registry_host: string | null;
   readonly container_registry_port: number | null;
+  readonly container_registry_cleanup_tags_service_max_list_size: number;
+  readonly container_registry_delete_tags_service_timeout: number;
 }
 
 export interface ContainerRepositoryRow {

@@ -6,5 +6,6 @@ import { migration as createImportProgress } from './20261122140000_create_impor
 import { migration as createInstanceIdentity } from './20261122150000_create_instance_identity.js';
 import { migration as createControlPlaneTables } from './20261123100000_create_control_plane_tables.js';
 import { migration as createNotificationOutbox } from './20261123110000_create_notification_outbox.js';
+import { migration as createCleanupPolicies } from './20261123120000_create_cleanup_policies.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox, createCleanupPolicies];
