@@ -10,6 +10,7 @@ import { startRegistryNode } from '../server/registry-node.js';
 import { addDatabaseCommands } from './database.js';
 import { addAdminCommands } from './admin.js';
 import { addNotificationCommands } from './notifications.js';
+import { addGarbageCollectCommand } from './garbage-collect.js';
 import { workerIndex } from '../observability/worker-identity.js';
 
 const program = new Command();
@@ -46,6 +47,7 @@ program
 addDatabaseCommands(program);
 addAdminCommands(program);
 addNotificationCommands(program);
+addGarbageCollectCommand(program);
 
 const config = program.command('config').description('configuration tools');
 config

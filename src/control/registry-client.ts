@@ -33,6 +33,18 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
+/** The path and query of the `rel="next"` entry of a Link header (there may be a `previous` one too). */
+function nextLink(header: string | null, base: string): string | undefined {
+  for (const part of (header ?? '').split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
+    if (m) {
+      const u = new URL(m[1]!, base);
+      return u.pathname + u.search;
+    }
+  }
+  return undefined;
+}
+
 /** Lifetime of the control plane's own tokens (seed 002: 10 minutes). */
 const TOKEN_SECONDS = 600;
 
@@ -80,9 +92,7 @@ export class RegistryClient {
       if (!res.ok) throw new RegistryCallError(`listing tags of ${path} failed with ${res.status}`, res.status);
       const page = (await res.json()) as Array<{ name: string; digest?: string; media_type?: string; size_bytes?: number; created_at?: string; published_at?: string }>;
       out.push(...page.map((t) => ({ name: t.name, digest: t.digest, media_type: t.media_type, size_bytes: t.size_bytes, created_at: t.created_at, published_at: t.published_at })));
-      const link = res.headers.get('link');
-      next = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
-      if (next) next = new URL(next, this.baseUrl).pathname + new URL(next, this.baseUrl).search;
+      next = nextLink(res.headers.get('link'), this.baseUrl);
     }
     return out;
   }
