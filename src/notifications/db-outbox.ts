@@ -82,5 +82,8 @@ export function databaseOutbox(db: Database): Outbox {
       );
       return rows.length > 0;
     },
+    async release(endpoint, holder) {
+      await db.query('notify_release', 'DELETE FROM notification_leases WHERE endpoint = $1 AND holder = $2', [endpoint, holder]);
+    },
   };
 }

@@ -3,7 +3,8 @@
  * the oldest pending events (up to 50) in one envelope with the endpoint's
  * headers and timeout, drops them from the queue on a 2xx, and otherwise
  * retries the same batch every `backoff` until `maxretries` retries have
- * failed, when the batch is kept as failed and the queue moves on.
+ * failed, when the batch is kept as failed and the queue moves on. A node
+ * that stops gives its lease up; one that dies holds it for 30 s.
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -47,6 +48,7 @@ export class Deliverer {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await this.outbox.release(this.endpoint.name, this.holder).catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {

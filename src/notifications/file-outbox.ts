@@ -81,5 +81,8 @@ export function fileOutbox(dir: string): Outbox {
     async lease() {
       return true;
     },
+    async release() {
+      /* one process owns the directory */
+    },
   };
 }

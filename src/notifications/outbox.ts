@@ -42,4 +42,6 @@ export interface Outbox {
   stats(): Promise<OutboxStats[]>;
   /** Takes or renews the right to deliver an endpoint for `ttlMs`; false while another holder has it. */
   lease(endpoint: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (a stopping node), so another node takes over at once. */
+  release(endpoint: string, holder: string): Promise<void>;
 }
