@@ -26,8 +26,6 @@ export interface TokenGuard {
   readonly settings: TokenAuthSettings;
   /** The claims of the request's token when it grants every scope of `needed`; otherwise throws UNAUTHORIZED with a challenge set on `res`. */
   authorize(req: { headers: { authorization?: string | undefined } }, res: { setHeader(name: string, value: string): unknown }, needed: readonly Scope[], log: Logger): Promise<TokenClaims>;
-  /** The claims of the request's token, or undefined when it has none or an invalid one (no challenge). */
-  peek(req: { headers: { authorization?: string | undefined } }): Promise<TokenClaims | undefined>;
 }
 
 const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
@@ -79,11 +77,6 @@ export function createTokenGuard(settings: TokenAuthSettings): TokenGuard {
         throw regErr('UNAUTHORIZED', 'authentication required', missing.map((s) => ({ Type: s.type, Name: s.name, Action: s.actions.join(',') })));
       }
       return claims;
-    },
-    async peek(req) {
-      const raw = bearer(req.headers.authorization);
-      if (!raw) return undefined;
-      return claimsOf(raw).catch(() => undefined);
     },
   };
 }
