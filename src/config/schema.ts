@@ -34,8 +34,46 @@ const section = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? 
 
 const filesystem = section({ rootdirectory: z.string().min(1).default('./data'), maxthreads: z.number().int().min(25).optional() });
 
+/** Distribution's and GitLab's `s3` (and `s3_v2`) parameters. */
+const s3 = strict({
+  /** Static credentials; absent, the AWS SDK's default chain (environment, profile, instance role). */
+  accesskey: z.string().optional(),
+  secretkey: z.string().optional(),
+  sessiontoken: z.string().optional(),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name (3–63 lower-case letters, digits, dots, hyphens; no sub-directories)'),
+  region: z.string().min(1).default('us-east-1'),
+  /** Endpoint of an S3-compatible service (MinIO, a VPC endpoint, an emulator). */
+  regionendpoint: z.url().optional(),
+  /** `host/bucket/key` URLs (most S3-compatible services) instead of `bucket.host/key`. Default: true with `regionendpoint`. */
+  pathstyle: z.boolean().optional(),
+  /** Server-side encryption: AES256, or aws:kms with `keyid`. */
+  encrypt: bool(false),
+  keyid: z.string().optional(),
+  secure: bool(true),
+  skipverify: bool(false),
+  v4auth: bool(true),
+  rootdirectory: z.string().default(''),
+  storageclass: z.enum(['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'NONE']).default('STANDARD'),
+  /** Multipart part size for uploads (at least 5 MiB). */
+  chunksize: z.number().int().min(5 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Objects larger than this are copied part by part (server-side). */
+  multipartcopythresholdsize: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  multipartcopychunksize: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  multipartcopymaxconcurrency: z.number().int().min(1).default(100),
+  /** Rate limit of requests to S3 (0: none). */
+  maxrequestspersecond: z.number().int().min(0).default(350),
+  /** Attempts per request on throttling (503 SlowDown) and transient errors. */
+  maxretries: z.number().int().min(0).default(5),
+  /** Do not send or check the SDK's additional checksums (MinIO and older S3-compatible services). */
+  checksum_disabled: bool(false),
+  loglevel: z.string().optional(),
+});
+
 const storage = z.preprocess((v) => v ?? {}, strict({
   filesystem: filesystem.optional(),
+  s3: s3.optional(),
+  /** GitLab's name for the AWS SDK v2 driver: the same driver here. */
+  s3_v2: s3.optional(),
   inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
   delete: section({ enabled: bool(false) }),
   redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
@@ -45,7 +83,7 @@ const storage = z.preprocess((v) => v ?? {}, strict({
     readonly: section({ enabled: bool(false) }),
   }),
 }).superRefine((s, ctx) => {
-  const drivers = (['filesystem', 'inmemory'] as const).filter((k) => s[k] !== undefined);
+  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2'] as const).filter((k) => s[k] !== undefined);
   if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
 }));
 

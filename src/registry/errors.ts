@@ -78,5 +78,7 @@ export function renderErrors(errors: readonly RegistryError[]): string {
 /** Maps anything thrown to a RegistryError; unknown failures become UNKNOWN without leaking internals. */
 export function toRegistryError(err: unknown): RegistryError {
   if (err instanceof RegistryError) return err;
+  // The storage backend is down or throttling (after its driver's retries): the client may retry.
+  if ((err as { name?: string } | null)?.name === 'StorageUnavailableError') return new RegistryError('UNAVAILABLE', 'storage is unavailable; retry later');
   return new RegistryError('UNKNOWN');
 }

@@ -38,6 +38,14 @@ export class PathNotFoundError extends Error {
   }
 }
 
+/** Raised when the backend cannot be reached or keeps failing (after the driver's own retries). */
+export class StorageUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 /** Raised when a read starts past the end of an object. */
 export class InvalidOffsetError extends Error {
   constructor(readonly path: string, readonly offset: number) {

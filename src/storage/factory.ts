@@ -7,9 +7,15 @@ import { checkedDriver } from './checked.js';
 import type { StorageDriver } from './driver.js';
 import { filesystemDriver } from './filesystem.js';
 import { inmemoryDriver } from './inmemory.js';
+import { s3Driver } from './s3/driver.js';
 
 /** Creates the driver named in `storage`. */
 export function createStorageDriver(storage: Config['storage'], metrics?: Metrics): StorageDriver {
-  const inner = storage.inmemory ? inmemoryDriver() : filesystemDriver({ rootdirectory: storage.filesystem?.rootdirectory ?? './data' });
+  const s3 = storage.s3 ?? storage.s3_v2;
+  const inner = storage.inmemory
+    ? inmemoryDriver()
+    : s3
+      ? s3Driver(s3, { configKey: storage.s3 ? 'storage.s3' : 'storage.s3_v2', redirectExpiryMs: storage.redirect.expirydelay })
+      : filesystemDriver({ rootdirectory: storage.filesystem?.rootdirectory ?? './data' });
   return checkedDriver(inner, metrics);
 }
