@@ -1,0 +1,108 @@
+/**
+ * skopeo end to end with storage on an S3 emulator: redirects on (the client
+ * follows the presigned URL) and off, legacy and database metadata; HEAD never
+ * redirects; the emulator stopped mid-push gives a clean 503 and the retry
+ * succeeds once it is back.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { OciLayout } from '../support/oci-layout.js';
+import { requireCommand, run } from '../support/tools.js';
+import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import { startS3Emulator, type S3Emulator } from '../support/s3.js';
+import { sha256, TestClient } from '../support/http.js';
+
+const skip = requireCommand('skopeo');
+const noPostgres = await requirePostgres();
+const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
+
+async function copy(src: string, dest: string): Promise<string> {
+  const file = join(tmpdir(), `digest-${Math.random()}`);
+  await run('skopeo', ['copy', ...TLS, '--digestfile', file, src, dest]);
+  return (await readFile(file, 'utf8')).trim();
+}
+
+const SETUPS = [
+  { name: 'legacy metadata, redirects on', redirect: true, database: false },
+  { name: 'legacy metadata, redirects off', redirect: false, database: false },
+  { name: 'database metadata, redirects on', redirect: true, database: true },
+];
+
+describe('storage on an S3 emulator', { skip }, () => {
+  let s3: S3Emulator;
+  let layout: OciLayout;
+  let work: string;
+  let n = 0;
+
+  before(async () => {
+    s3 = await startS3Emulator();
+    work = await mkdtemp(join(tmpdir(), 'wharf-s3-e2e-'));
+    layout = await OciLayout.create(join(work, 'src'));
+    await layout.image({ tag: 'v1', layers: 2, layerSize: 300_000 });
+    await layout.flush();
+  });
+  after(() => s3?.stop());
+
+  for (const setup of SETUPS) {
+    it(`skopeo push and pull, ${setup.name}`, { skip: setup.database ? noPostgres : undefined }, async () => {
+      const bucket = `wharf-e2e-${n++}`;
+      await s3.createBucket(bucket);
+      let tdb: TestDatabase | undefined;
+      if (setup.database) tdb = await createMigratedTestDatabase();
+      const reg: TestRegistry = await startWharf({
+        storage: { s3: s3.section(bucket, '/registry'), delete: { enabled: true }, redirect: { disable: !setup.redirect } },
+        ...(tdb ? { database: tdb.section } : {}),
+      });
+      try {
+        const pushed = await copy(`oci:${layout.dir}:v1`, `docker://${reg.host}/s3/app:v1`);
+        const pulled = await copy(`docker://${reg.host}/s3/app:v1`, `oci:${join(work, `out-${bucket}`)}:v1`);
+        assert.equal(pulled, pushed);
+        const manifest = JSON.parse((await new TestClient(reg.url).req('GET', '/v2/s3/app/manifests/v1', { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).body.toString());
+        const layer = manifest.layers[0].digest as string;
+        const get = await fetch(`${reg.url}/v2/s3/app/blobs/${layer}`, { redirect: 'manual' });
+        if (setup.redirect) {
+          assert.equal(get.status, 307);
+          const location = get.headers.get('location')!;
+          assert.ok(location.startsWith(`${s3.endpoint}/${bucket}/registry/docker/registry/v2/blobs/sha256/`), location);
+          assert.match(location, /X-Amz-Signature=/);
+          const bytes = Buffer.from(await (await fetch(location)).arrayBuffer());
+          assert.equal(sha256(bytes), layer);
+        } else {
+          assert.equal(get.status, 200);
+          assert.equal(sha256(Buffer.from(await get.arrayBuffer())), layer);
+        }
+        const head = await fetch(`${reg.url}/v2/s3/app/blobs/${layer}`, { method: 'HEAD', redirect: 'manual' });
+        assert.equal(head.status, 200, 'HEAD never redirects');
+      } finally {
+        await reg.close();
+        await tdb?.drop();
+      }
+    });
+  }
+
+  it('the emulator stopped mid-push gives a clean 503, and the retry succeeds', async () => {
+    const bucket = `wharf-outage-${n++}`;
+    await s3.createBucket(bucket);
+    const reg = await startWharf({ storage: { s3: s3.section(bucket), delete: { enabled: true } } });
+    try {
+      const client = new TestClient(reg.url);
+      const start = await client.req('POST', '/v2/outage/app/blobs/uploads/');
+      assert.equal(start.status, 202);
+      await s3.stop();
+      const data = Buffer.alloc(64 * 1024, 7);
+      const put = await client.req('PUT', `${start.header('location')!.replace(/^https?:\/\/[^/]+/, '')}?digest=${sha256(data)}`, { body: data, headers: { 'Content-Type': 'application/octet-stream' } });
+      assert.equal(put.status, 503);
+      assert.equal(put.errorCode(), 'UNAVAILABLE');
+      await assert.rejects(copy(`oci:${layout.dir}:v1`, `docker://${reg.host}/outage/app:v1`), /503|unavailable|retry/i);
+      await s3.restart();
+      const pushed = await copy(`oci:${layout.dir}:v1`, `docker://${reg.host}/outage/app:v1`);
+      assert.equal(await copy(`docker://${reg.host}/outage/app:v1`, `oci:${join(work, 'after-outage')}:v1`), pushed);
+    } finally {
+      await reg.close();
+    }
+  });
+});
