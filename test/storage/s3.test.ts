@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/load.js';
 import { createStorageDriver } from '../../src/storage/factory.js';
+import { embeddedLocation } from '../../src/metadata/factory.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 import { startS3Emulator, type S3Emulator } from '../support/s3.js';
 import { runDriverSuite } from './driver-suite.js';
@@ -49,6 +50,10 @@ describe('s3 driver start-up checks', () => {
     const d = driverFor({ ...emulator.section('wharf-suite'), regionendpoint: 'http://127.0.0.1:9' });
     await assert.rejects(d.health(), (e: Error) => e.name === 'StorageUnavailableError' && /not reachable/.test(e.message));
   });
+  it('object storage refuses the embedded database (it would live in memory or on one node\'s disk)', () => {
+    assert.throws(() => embeddedLocation(parseConfig({ storage: { s3: emulator.section('wharf-suite') } })), /database\.host: with object storage/);
+  });
+
   it('config refuses half credentials, bad bucket names, v2 signatures and two drivers', () => {
     assert.throws(() => driverFor({ ...emulator.section('wharf-suite'), secretkey: undefined }), /accesskey and storage\.s3\.secretkey must be set together/);
     assert.throws(() => parseConfig({ storage: { s3: { bucket: 'a/b' } } }), /storage\.s3\.bucket/);
