@@ -69,11 +69,46 @@ const s3 = strict({
   loglevel: z.string().optional(),
 });
 
+/** The `azure` driver's parameters (Distribution's), and `azure_v2`'s (GitLab's, with its credential types). */
+const azureCommon = {
+  accountname: z.string().min(1),
+  container: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a container name (3–63 lower-case letters, digits and single hyphens)'),
+  realm: z.string().default('core.windows.net'),
+  /** The Blob service URL (Azurite, sovereign clouds); default `https://<accountname>.blob.<realm>`. */
+  serviceurl: z.url().optional(),
+  rootdirectory: z.string().default(''),
+  /** Block size of uploads. */
+  chunksize: z.number().int().min(1024 * 1024).max(4000 * 1024 * 1024).default(8 * 1024 * 1024),
+  maxretries: z.number().int().min(0).default(5),
+};
+const azure = strict({
+  ...azureCommon,
+  accountkey: z.string().min(1),
+  /** Paths as the old driver stored them start with `/`; true drops that prefix. */
+  trimlegacyrootprefix: bool(false),
+});
+const azureV2 = strict({
+  ...azureCommon,
+  credentials_type: z.enum(['shared_key', 'client_secret', 'default_credentials']).default('client_secret'),
+  accountkey: z.string().optional(),
+  tenant_id: z.string().optional(),
+  client_id: z.string().optional(),
+  secret: z.string().optional(),
+  trimlegacyrootprefix: bool(true),
+}).superRefine((a, ctx) => {
+  if (a.credentials_type === 'shared_key' && !a.accountkey) ctx.addIssue({ code: 'custom', path: ['accountkey'], message: 'required with credentials_type shared_key' });
+  if (a.credentials_type === 'client_secret') {
+    for (const k of ['tenant_id', 'client_id', 'secret'] as const) if (!a[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required with credentials_type client_secret' });
+  }
+});
+
 const storage = z.preprocess((v) => v ?? {}, strict({
   filesystem: filesystem.optional(),
   s3: s3.optional(),
   /** GitLab's name for the AWS SDK v2 driver: the same driver here. */
   s3_v2: s3.optional(),
+  azure: azure.optional(),
+  azure_v2: azureV2.optional(),
   inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
   delete: section({ enabled: bool(false) }),
   redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
@@ -83,7 +118,7 @@ const storage = z.preprocess((v) => v ?? {}, strict({
     readonly: section({ enabled: bool(false) }),
   }),
 }).superRefine((s, ctx) => {
-  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2'] as const).filter((k) => s[k] !== undefined);
+  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2', 'azure', 'azure_v2'] as const).filter((k) => s[k] !== undefined);
   if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
 }));
 
