@@ -33,7 +33,7 @@ export async function startWharf(config: Record<string, unknown> = {}, root?: st
     log: { level: 'warn', accesslog: { disabled: true } },
     http: { addr: '127.0.0.1:0', ...(config.http as object | undefined) },
     // Another driver in `config.storage` replaces the filesystem one.
-    storage: { ...(['inmemory', 's3', 's3_v2'].some((k) => k in storage) ? {} : { filesystem: { rootdirectory: dir } }), delete: { enabled: true }, ...storage },
+    storage: { ...(['inmemory', 's3', 's3_v2', 'azure', 'azure_v2', 'gcs'].some((k) => k in storage) ? {} : { filesystem: { rootdirectory: dir } }), delete: { enabled: true }, ...storage },
   });
   const node = await startRegistryNode(cfg, { log: pino({ level: process.env.WHARF_TEST_LOG ?? 'silent' }) });
   return { node, url: node.url, host: node.url.replace(/^https?:\/\//, ''), root: dir, close: () => node.close() };

@@ -1,5 +1,5 @@
 /**
- * skopeo end to end with storage on an S3 emulator: redirects on (the client
+ * skopeo end to end with storage on an S3 emulator (and on Azurite): redirects on (the client
  * follows the presigned URL) and off, legacy and database metadata; HEAD never
  * redirects; the emulator stopped mid-push gives a clean 503 and the retry
  * succeeds once it is back.
@@ -15,6 +15,7 @@ import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { startS3Emulator, type S3Emulator } from '../support/s3.js';
 import { sha256, TestClient } from '../support/http.js';
+import { startAzurite } from '../support/azurite.js';
 
 const skip = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
@@ -103,6 +104,28 @@ describe('storage on an S3 emulator', { skip }, () => {
       assert.equal(await copy(`docker://${reg.host}/outage/app:v1`, `oci:${join(work, 'after-outage')}:v1`), pushed);
     } finally {
       await reg.close();
+    }
+  });
+
+  it('skopeo push and pull with storage on Azurite, redirects on', async () => {
+    const azurite = await startAzurite();
+    try {
+      await azurite.createContainer('registry');
+      const reg = await startWharf({ storage: { azure: azurite.section('registry', { rootdirectory: '/wharf' }), delete: { enabled: true } } });
+      try {
+        const pushed = await copy(`oci:${layout.dir}:v1`, `docker://${reg.host}/az/app:v1`);
+        assert.equal(await copy(`docker://${reg.host}/az/app:v1`, `oci:${join(work, 'azure-out')}:v1`), pushed);
+        const manifest = JSON.parse((await new TestClient(reg.url).req('GET', '/v2/az/app/manifests/v1', { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).body.toString());
+        const layer = manifest.layers[0].digest as string;
+        const get = await fetch(`${reg.url}/v2/az/app/blobs/${layer}`, { redirect: 'manual' });
+        assert.equal(get.status, 307);
+        assert.ok(get.headers.get('location')!.startsWith(`${azurite.url}/registry/wharf/docker/registry/v2/blobs/`));
+        assert.equal(sha256(Buffer.from(await (await fetch(get.headers.get('location')!)).arrayBuffer())), layer);
+      } finally {
+        await reg.close();
+      }
+    } finally {
+      await azurite.stop();
     }
   });
 });
