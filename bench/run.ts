@@ -6,9 +6,11 @@
  *
  *   npm run bench                 # all rows
  *   BENCH_GIB=0.25 npm run bench  # smaller big-blob rows for a quick look
+ *   BENCH_STORAGE=s3 BENCH_ONLY='blob p' npm run bench   # both registries on an S3 emulator
  *
  * Needs: docker-registry, wrk, ab, curl (apt-get install -y docker-registry wrk apache2-utils curl).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,6 +83,29 @@ async function benchDatabase(): Promise<{ yaml: string; drop: () => Promise<void
   return { yaml: `  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`, drop: () => tdb.drop() };
 }
 
+/**
+ * The storage of both registries for BENCH_STORAGE: `filesystem` (default),
+ * or `s3` (an S3 emulator in its own process; BENCH_REDIRECT=off disables
+ * redirects on both registries, otherwise the client follows them).
+ */
+async function benchStorage(work: string): Promise<{ wharf?: string; dist?: string; stop: () => void }> {
+  if ((process.env.BENCH_STORAGE ?? 'filesystem') !== 's3') return { stop: () => undefined };
+  const proc = spawn(process.execPath, ['--import', 'tsx', new URL('./s3rver.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proc.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const disable = process.env.BENCH_REDIRECT === 'off';
+  const redirect = `  redirect:\n    disable: ${disable}\n`;
+  void work;
+  return {
+    wharf: `  s3:\n    bucket: wharf-bench\n    region: us-east-1\n    regionendpoint: ${endpoint}\n    accesskey: S3RVER\n    secretkey: S3RVER\n    checksum_disabled: true\n    maxrequestspersecond: 0\n${redirect}`,
+    dist: `  s3:\n    bucket: dist-bench\n    region: us-east-1\n    regionendpoint: ${endpoint}\n    accesskey: S3RVER\n    secretkey: S3RVER\n    secure: false\n${redirect}`,
+    stop: () => proc.kill('SIGTERM'),
+  };
+}
+
 /** Median of BENCH_REPEAT runs (default 3): this VM's figures vary by ±30% from run to run. */
 async function median(fn: () => Promise<number>): Promise<number> {
   const runs: number[] = [];
@@ -97,18 +122,20 @@ async function main(): Promise<void> {
   const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
   const workers = process.env.BENCH_WORKERS === undefined ? 'auto' : Number(process.env.BENCH_WORKERS);
   const { yaml: databaseYaml, drop } = await benchDatabase();
-  const wharf = await spawnWharf(join(work, 'wharf'), work, workers, '', databaseYaml);
-  const dist = await startDistribution(join(work, 'dist'), work);
+  const storage = await benchStorage(work);
+  const wharf = await spawnWharf(join(work, 'wharf'), work, workers, '', databaseYaml, storage.wharf);
+  const dist = await startDistribution(join(work, 'dist'), work, '', storage.dist);
   const targets: Target[] = [
     { label: 'Wharf', url: wharf.url, pid: wharf.proc.pid as number, stop: () => wharf.kill() },
     { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
   ];
   try {
-    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'legacy'}\n`);
+    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'legacy'}; storage: ${process.env.BENCH_STORAGE ?? 'filesystem'}${storage.wharf ? `, redirects ${process.env.BENCH_REDIRECT === 'off' ? 'off' : 'on'}` : ''}\n`);
     await runRows(targets, ctx);
   } finally {
     for (const t of targets) await t.stop();
     await drop();
+    storage.stop();
     await rm(work, { recursive: true, force: true });
   }
 }

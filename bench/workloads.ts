@@ -99,7 +99,8 @@ export async function pushChunked(base: string, name: string, f: BigFile, chunk:
 }
 
 async function curlGet(url: string): Promise<void> {
-  const { stdout } = await pexec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', url]);
+  // -L: follow a redirect to object storage, as registry clients do.
+  const { stdout } = await pexec('curl', ['-sS', '-L', '-o', '/dev/null', '-w', '%{http_code}', url]);
   if (stdout.trim() !== '200') throw new Error(`GET ${url}: ${stdout}`);
 }
 

@@ -28,7 +28,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `docker-registry serve` with storage at `root`; `extraYaml` is appended to its config. */
-export async function startDistribution(root: string, configDir: string, extraYaml = ''): Promise<DistributionProcess> {
+export async function startDistribution(root: string, configDir: string, extraYaml = '', storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`): Promise<DistributionProcess> {
   const port = await freePort();
   const cfg = join(configDir, `distribution-${port}.yml`);
   await writeFile(
@@ -37,9 +37,7 @@ export async function startDistribution(root: string, configDir: string, extraYa
 log:
   level: warn
 storage:
-  filesystem:
-    rootdirectory: ${root}
-  delete:
+${storageYaml}  delete:
     enabled: true
 http:
   addr: 127.0.0.1:${port}
