@@ -28,6 +28,24 @@ runDriverSuite('s3_v2 behind the same driver, at the bucket root', async () => {
   return driverFor(emulator.section(bucket), 's3_v2');
 });
 
+describe('s3 driver appends', () => {
+  it('appending past a part falls back to reading back when the service has no UploadPartCopy', async () => {
+    const d = driverFor({ ...emulator.section('wharf-suite', `/append-${n++}`), chunksize: 5 * 1024 * 1024, multipartcopychunksize: 5 * 1024 * 1024 });
+    const a = Buffer.alloc(6 * 1024 * 1024 + 3, 1);
+    const b = Buffer.alloc(2 * 1024 * 1024 + 1, 2);
+    const w1 = await d.writer('/big', false);
+    await w1.write(a);
+    await w1.commit();
+    const w2 = await d.writer('/big', true);
+    assert.equal(w2.size(), a.length);
+    await w2.write(b);
+    await w2.commit();
+    assert.equal((await d.stat('/big')).size, a.length + b.length);
+    const got = await d.getContent('/big');
+    assert.ok(got.equals(Buffer.concat([a, b])));
+  });
+});
+
 describe('s3 driver start-up checks', () => {
   it('a bucket that does not exist fails with a message naming the key', async () => {
     const d = driverFor(emulator.section('no-such-bucket'));

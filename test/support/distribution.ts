@@ -43,7 +43,10 @@ http:
   addr: 127.0.0.1:${port}
 ${extraYaml}`,
   );
-  const proc = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Distribution's AWS SDK v1 panics on AWS_CA_BUNDLE with its own transport (set on some machines); it needs none here.
+  const { AWS_CA_BUNDLE: _unused, ...env } = process.env;
+  void _unused;
+  const proc = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

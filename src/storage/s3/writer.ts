@@ -98,11 +98,13 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
       try {
         await start();
         for (const [a, b] of ranges) {
-          const res = await send<{ CopyPartResult?: { ETag?: string } }>(new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, CopySource: `${bucket}/${encodeURI(key)}`, CopySourceRange: `bytes=${a}-${b}` }));
+          // Sent unmapped, so that a service without part copies (501 NotImplemented) is recognised below.
+          await ctx.limit();
+          const res = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, CopySource: `${bucket}/${encodeURI(key)}`, CopySourceRange: `bytes=${a}-${b}` }));
           parts.push({ PartNumber: parts.length + 1, ETag: res.CopyPartResult?.ETag ?? '' });
         }
       } catch (err) {
-        if (!isNotImplemented(err)) throw err;
+        if (!isNotImplemented(err)) throw ctx.mapError(err, path);
         // The service has no part copies (some emulators): read the object back through the buffer.
         parts.length = 0;
         await readBack(0);
