@@ -14,6 +14,7 @@ import { BlobSASPermissions, BlobServiceClient, StorageSharedKeyCredential, type
 import type { Config } from '../../config/schema.js';
 import { ConfigError } from '../../config/load.js';
 import { InvalidOffsetError, PathNotFoundError, StorageUnavailableError, type FileInfo, type FileWriter, type StorageDriver } from '../driver.js';
+import { PartBuffer } from '../part-buffer.js';
 
 /** `storage.azure` or `storage.azure_v2`. */
 export type AzureConfig = NonNullable<Config['storage']['azure']> | NonNullable<Config['storage']['azure_v2']>;
@@ -57,25 +58,13 @@ export function azureDriver(cfg: AzureConfig, opts: { configKey: string; redirec
     const client = block(path);
     const ids: string[] = [];
     let size = 0;
-    let buffer = Buffer.allocUnsafe(cfg.chunksize);
-    let filled = 0;
     let done = false;
-    const stage = async () => {
+    const buffer = new PartBuffer(cfg.chunksize, async (part) => {
       const id = blockId();
-      await wrap(path, () => client.stageBlock(id, buffer.subarray(0, filled), filled));
+      await wrap(path, () => client.stageBlock(id, part, part.length));
       ids.push(id);
-      filled = 0;
-    };
-    const push = async (chunk: Uint8Array) => {
-      let off = 0;
-      while (off < chunk.length) {
-        const n = Math.min(chunk.length - off, buffer.length - filled);
-        buffer.set(chunk.subarray(off, off + n), filled);
-        filled += n;
-        off += n;
-        if (filled === buffer.length) await stage();
-      }
-    };
+    });
+    const push = (chunk: Uint8Array) => buffer.push(chunk);
     if (append) {
       const existing = await props(path).then((p) => p.contentLength ?? 0, (err: unknown) => {
         if (err instanceof PathNotFoundError) return 0;
@@ -104,14 +93,14 @@ export function azureDriver(cfg: AzureConfig, opts: { configKey: string; redirec
       async commit() {
         if (done) return;
         done = true;
-        if (filled > 0) await stage();
+        if (buffer.pending.length > 0) await buffer.drain();
         await wrap(path, () => client.commitBlockList(ids));
-        buffer = Buffer.alloc(0);
+        buffer.release();
       },
       async cancel() {
         if (done) return;
         done = true;
-        buffer = Buffer.alloc(0);
+        buffer.release();
         await client.deleteIfExists().catch(() => undefined);
       },
     };

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { FileWriter } from '../driver.js';
+import { PartBuffer } from '../part-buffer.js';
 
 /** What the writer needs from the driver. */
 export interface WriterContext {
@@ -49,8 +50,6 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
       throw ctx.mapError(err, path);
     }
   };
-  let buffer = Buffer.allocUnsafe(ctx.chunkSize);
-  let filled = 0;
   let uploadId: string | undefined;
   const parts: Array<{ PartNumber: number; ETag: string }> = [];
   let written = existingSize;
@@ -61,22 +60,12 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
     const res = await send<{ UploadId?: string }>(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...ctx.createParams }));
     uploadId = res.UploadId;
   };
-  const flushPart = async () => {
+  const buffer = new PartBuffer(ctx.chunkSize, async (part) => {
     await start();
-    const res = await send<{ ETag?: string }>(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, Body: buffer.subarray(0, filled) }));
+    const res = await send<{ ETag?: string }>(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, Body: part }));
     parts.push({ PartNumber: parts.length + 1, ETag: res.ETag ?? '' });
-    filled = 0;
-  };
-  const push = async (chunk: Uint8Array) => {
-    let off = 0;
-    while (off < chunk.length) {
-      const n = Math.min(chunk.length - off, buffer.length - filled);
-      buffer.set(chunk.subarray(off, off + n), filled);
-      filled += n;
-      off += n;
-      if (filled === buffer.length) await flushPart();
-    }
-  };
+  });
+  const push = (chunk: Uint8Array) => buffer.push(chunk);
   const readBack = async (from: number) => {
     const res = await send<{ Body?: Readable }>(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${from}-${existingSize - 1}` }));
     for await (const c of res.Body as AsyncIterable<Buffer>) await push(c);
@@ -123,19 +112,19 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
       if (done) return;
       done = true;
       if (!uploadId) {
-        await send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer.subarray(0, filled), ...ctx.createParams }));
+        await send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: buffer.pending, ...ctx.createParams }));
       } else {
-        if (filled > 0 || parts.length === 0) await flushPart();
+        if (buffer.pending.length > 0 || parts.length === 0) await buffer.drain();
         await send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
       }
-      buffer = Buffer.alloc(0);
+      buffer.release();
     },
     async cancel() {
       if (done) return;
       done = true;
       if (uploadId) await send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       await send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-      buffer = Buffer.alloc(0);
+      buffer.release();
     },
   };
 }
