@@ -9,19 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { requirePostgres } from '../support/postgres.js';
 import { PASSWORD, claimsOf, startAuthStack, type AuthStack } from '../support/auth-stack.js';
 import { TestClient } from '../support/http.js';
+import { until } from '../support/wait.js';
 
 const skip = await requirePostgres();
 const SECRET = 'events-secret-0123456789';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('REST API', { skip }, () => {
   let s: AuthStack;

@@ -18,15 +18,8 @@ import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 
 const skip = await requirePostgres();
+import { until } from '../support/wait.js';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const blobFile = (root: string, digest: string) => join(root, 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
 

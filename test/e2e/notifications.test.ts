@@ -18,6 +18,7 @@ import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { startDistribution } from '../support/distribution.js';
 import { TestClient } from '../support/http.js';
+import { until } from '../support/wait.js';
 
 const noSkopeo = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
@@ -55,14 +56,6 @@ class Listener {
   }
 }
 
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const endpoint = (url: string, extra: Record<string, unknown> = {}) => ({ name: 'listener', url, headers: { Authorization: ['Bearer notify-secret'] }, timeout: '2s', backoff: '100ms', maxretries: 3, ...extra });
 
 describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () => {
@@ -85,7 +78,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
   it('sends Distribution\'s envelope for push and pull, with the same fields Distribution sends', async () => {
     await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${reg.host}/team/app:v1`]);
     await run('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/team/app:v1`]);
-    await until('manifest push and pull events', () => listener.events.some((e) => e.action === 'pull' && e.target.tag === 'v1'));
+    await until('manifest push and pull events', () => listener.events.some((e) => e.action === 'pull' && e.target.tag === 'v1'), 20_000);
     const first = listener.received[0]!;
     assert.equal(first.headers['content-type'], 'application/vnd.docker.distribution.events.v1+json');
     assert.equal(first.headers.authorization, 'Bearer notify-secret');
@@ -110,7 +103,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
     const dist = await startDistribution(join(dir, 'data'), dir, `notifications:\n  endpoints:\n    - name: l\n      url: ${distListener.url}\n      timeout: 1s\n      threshold: 1\n      backoff: 100ms\n`);
     try {
       await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${dist.host}/team/app:v1`]);
-      await until('Distribution\'s manifest push event', () => distListener.events.some((e) => e.action === 'push' && e.target.tag === 'v1'));
+      await until('Distribution\'s manifest push event', () => distListener.events.some((e) => e.action === 'push' && e.target.tag === 'v1'), 20_000);
       const theirs = distListener.events.find((e) => e.action === 'push' && e.target.tag === 'v1');
       const keys = (o: object) => Object.keys(o).sort();
       assert.deepEqual(keys(push), keys(theirs));
@@ -192,7 +185,7 @@ describe('failed events, listed and replayed (legacy mode, file outbox)', () => 
       const replay = spawnSync(process.execPath, [BIN, 'notifications', 'replay', cfg], { encoding: 'utf8' });
       assert.equal(replay.status, 0, replay.stderr);
       assert.match(replay.stdout, /replayed 2 event\(s\)/);
-      await until('replayed events delivered', () => listener.events.length === 2);
+      await until('replayed events delivered', () => listener.events.length === 2, 20_000);
       assert.deepEqual(listener.events.map((e) => e.target.tag), ['one', 'two']);
       assert.deepEqual(list().failed, []);
     } finally {
