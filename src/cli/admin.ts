@@ -5,13 +5,12 @@
  * first when it is embedded).
  */
 import type { Command } from 'commander';
+import { withDatabase } from './with-database.js';
 import { loadConfig } from '../config/load.js';
-import { openDatabase } from '../metadata/factory.js';
 import { createUser, parseExpiry, parseScopes, PAT_SCOPES } from '../control/api/users.js';
 import { ApiError } from '../control/api/http.js';
 import { insertPat, userByUsername } from '../control/store/identity.js';
 import { newToken, PAT_PREFIX } from '../control/secrets.js';
-import type { Database } from '../metadata/database/queryer.js';
 import { repositoriesByStatus } from '../control/store/registry-records.js';
 import { resetFailedDeletion } from '../control/registry/deletions.js';
 import { diskUsageCsv, projectDiskUsage, type DiskUsage } from '../control/registry/disk-usage.js';
@@ -27,22 +26,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
-async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
-  const db = await openDatabase(await loadConfig(path));
-  try {
-    await fn(db);
-  } catch (err) {
-    if (err instanceof ApiError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  } finally {
-    await db.close();
-  }
 }
 
 /** A client for the running registry the config names, with the control plane's signing key. */

@@ -2,22 +2,10 @@
  * `wharf database migrate up|down|status [config.yml]`.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { openDatabase } from '../metadata/factory.js';
+import { withDatabase } from './with-database.js';
 import { migrateDown, migrateUp, migrationStatus } from '../metadata/database/migrator.js';
-import type { Database } from '../metadata/database/queryer.js';
 import { gcQueueStats } from '../gc/queue-stats.js';
 import { addImportCommand } from './import.js';
-
-async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
-  const config = await loadConfig(path);
-  const db = await openDatabase(config);
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 /** Adds the `database` command group. */
 export function addDatabaseCommands(program: Command): void {

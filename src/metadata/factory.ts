@@ -63,7 +63,7 @@ export async function openDatabase(config: Config, metrics?: Registry): Promise<
  * repositories: they would look deleted. The operator imports them, or keeps
  * legacy mode explicitly.
  */
-async function refuseUnimportedLegacyData(config: Config, db: Database, driver: StorageDriver): Promise<void> {
+async function refuseUnimportedLegacyData(db: Database, driver: StorageDriver): Promise<void> {
   const any = await db.query('repositories_any', 'SELECT 1 FROM repositories LIMIT 1');
   if (any.length > 0) return;
   const legacy = await legacyRepositories(driver);
@@ -86,7 +86,7 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     if (pending.length > 0) {
       throw new ConfigError([`database: ${pending.length} pending migration(s) (${pending.map((m) => m.id).join(', ')}); run \`wharf database migrate up\``]);
     }
-    await refuseUnimportedLegacyData(config, database, driver);
+    await refuseUnimportedLegacyData(database, driver);
   } catch (err) {
     await database.close();
     if (err instanceof ConfigError) throw err;

@@ -1,0 +1,23 @@
+/**
+ * Runs a CLI command against the database its config names, closing it
+ * afterwards. A refusal the command raises as an ApiError (bad input, not
+ * found) is printed and exits 1; anything else propagates.
+ */
+import { loadConfig } from '../config/load.js';
+import { ApiError } from '../control/api/http.js';
+import { openDatabase } from '../metadata/factory.js';
+import type { Database } from '../metadata/database/queryer.js';
+
+/** Opens the database of `path`'s config, runs `fn`, closes it. */
+export async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
+  const db = await openDatabase(await loadConfig(path));
+  try {
+    await fn(db);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}
