@@ -23,7 +23,6 @@ export interface TokenAuthSettings {
 
 /** Checks requests against their bearer token. */
 export interface TokenGuard {
-  readonly settings: TokenAuthSettings;
   /** The claims of the request's token when it grants every scope of `needed`; otherwise throws UNAUTHORIZED with a challenge set on `res`. */
   authorize(req: { headers: { authorization?: string | undefined } }, res: { setHeader(name: string, value: string): unknown }, needed: readonly Scope[], log: Logger): Promise<TokenClaims>;
 }
@@ -49,7 +48,6 @@ export function createTokenGuard(settings: TokenAuthSettings): TokenGuard {
   };
 
   return {
-    settings,
     async authorize(req, res, needed, log) {
       const challenge = (error?: string) => {
         const parts = [`realm=${quote(settings.realm)}`, `service=${quote(settings.service)}`];
