@@ -102,6 +102,28 @@ const azureV2 = strict({
   }
 });
 
+/** Distribution's `gcs` parameters, plus `endpoint` for emulators and private endpoints. */
+const gcs = strict({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a bucket name (lower-case letters, digits, dots, hyphens, underscores; no sub-directories)'),
+  /** A service-account key file (JSON); absent, Application Default Credentials. */
+  keyfile: z.string().min(1).optional(),
+  /** The key file's content inline (Distribution's `credentials` map). */
+  credentials: z.record(z.string(), z.unknown()).optional(),
+  rootdirectory: z.string().default(''),
+  /** Upload part size; a multiple of 256 KiB. Each writer holds one part in memory. */
+  chunksize: z.number().int().min(256 * 1024).multipleOf(256 * 1024).default(5 * 1024 * 1024),
+  /** Concurrent requests of one operation (deleting a tree, composing parts). */
+  maxconcurrency: z.number().int().min(1).default(50),
+  /** Attempts per request on transient errors (429, 5xx, resets). */
+  maxretries: z.number().int().min(0).default(5),
+  /** The JSON API's base URL (an emulator, a Private Service Connect endpoint); default Google's. */
+  endpoint: z.url().optional(),
+  /** With `endpoint`: send no credentials (emulators take none); keys are still used to sign redirect URLs. */
+  noauth: bool(false),
+}).superRefine((g, ctx) => {
+  if (g.keyfile && g.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'set keyfile or credentials, not both' });
+});
+
 const storage = z.preprocess((v) => v ?? {}, strict({
   filesystem: filesystem.optional(),
   s3: s3.optional(),
@@ -109,6 +131,7 @@ const storage = z.preprocess((v) => v ?? {}, strict({
   s3_v2: s3.optional(),
   azure: azure.optional(),
   azure_v2: azureV2.optional(),
+  gcs: gcs.optional(),
   inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
   delete: section({ enabled: bool(false) }),
   redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
@@ -118,7 +141,7 @@ const storage = z.preprocess((v) => v ?? {}, strict({
     readonly: section({ enabled: bool(false) }),
   }),
 }).superRefine((s, ctx) => {
-  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2', 'azure', 'azure_v2'] as const).filter((k) => s[k] !== undefined);
+  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2', 'azure', 'azure_v2', 'gcs'] as const).filter((k) => s[k] !== undefined);
   if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
 }));
 

@@ -37,7 +37,7 @@ export const isEmbedded = (config: Config): boolean => !config.database.host;
 
 /** Where the embedded database lives: under the storage root, or in memory with the inmemory driver. */
 export function embeddedLocation(config: Config): string {
-  if (config.storage.s3 || config.storage.s3_v2 || config.storage.azure || config.storage.azure_v2) {
+  if (config.storage.s3 || config.storage.s3_v2 || config.storage.azure || config.storage.azure_v2 || config.storage.gcs) {
     // In memory it would vanish at restart, and local disk is not shared by the nodes object storage serves.
     throw new ConfigError(['database.host: with object storage, metadata needs an external PostgreSQL (set database.host), or legacy metadata in the bucket (database.enabled: false)']);
   }

@@ -9,6 +9,7 @@ import { filesystemDriver } from './filesystem.js';
 import { inmemoryDriver } from './inmemory.js';
 import { s3Driver } from './s3/driver.js';
 import { azureDriver } from './azure/driver.js';
+import { gcsDriver } from './gcs/driver.js';
 
 /** Creates the driver named in `storage`. */
 export function createStorageDriver(storage: Config['storage'], metrics?: Metrics): StorageDriver {
@@ -21,6 +22,8 @@ export function createStorageDriver(storage: Config['storage'], metrics?: Metric
       ? s3Driver(s3, { configKey: storage.s3 ? 'storage.s3' : 'storage.s3_v2', redirectExpiryMs })
       : azure
         ? azureDriver(azure, { configKey: storage.azure ? 'storage.azure' : 'storage.azure_v2', redirectExpiryMs })
-        : filesystemDriver({ rootdirectory: storage.filesystem?.rootdirectory ?? './data' });
+        : storage.gcs
+          ? gcsDriver(storage.gcs, { configKey: 'storage.gcs', redirectExpiryMs })
+          : filesystemDriver({ rootdirectory: storage.filesystem?.rootdirectory ?? './data' });
   return checkedDriver(inner, metrics);
 }

@@ -25,6 +25,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { ConfigError } from '../../config/load.js';
 import { InvalidOffsetError, PathNotFoundError, StorageUnavailableError, type FileInfo, type StorageDriver } from '../driver.js';
+import { eachLimited } from '../each-limited.js';
 import { rateLimiter, s3Client, type S3Config } from './client.js';
 import { openWriter, type WriterContext } from './writer.js';
 
@@ -107,16 +108,11 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
     const ranges: Array<[number, number]> = [];
     for (let s = 0; s < size; s += cfg.multipartcopychunksize) ranges.push([s, Math.min(size, s + cfg.multipartcopychunksize) - 1]);
     const parts: Array<{ PartNumber: number; ETag: string }> = new Array(ranges.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < ranges.length; i = next++) {
-        const [a, b] = ranges[i]!;
+    try {
+      await eachLimited(ranges, cfg.multipartcopymaxconcurrency, async ([a, b], i) => {
         const res = await send<{ CopyPartResult?: { ETag?: string } }>(new UploadPartCopyCommand({ Bucket: bucket, Key: key(dest), UploadId, PartNumber: i + 1, CopySource: source, CopySourceRange: `bytes=${a}-${b}` }), src);
         parts[i] = { PartNumber: i + 1, ETag: res.CopyPartResult?.ETag ?? '' };
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(cfg.multipartcopymaxconcurrency, ranges.length) }, worker));
+      });
     } catch (err) {
       // Services without part copies: one CopyObject does up to 5 GiB.
       if (size > FIVE_GIB || !/NotImplemented/.test(String((err as Error).name) + String((err as Error).message))) throw err;
