@@ -1,5 +1,5 @@
 /**
- * skopeo end to end with storage on an S3 emulator (and on Azurite): redirects on (the client
+ * skopeo end to end with storage on an S3 emulator (and on Azurite and a GCS emulator): redirects on (the client
  * follows the presigned URL) and off, legacy and database metadata; HEAD never
  * redirects; the emulator stopped mid-push gives a clean 503 and the retry
  * succeeds once it is back.
@@ -16,6 +16,7 @@ import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '
 import { startS3Emulator, type S3Emulator } from '../support/s3.js';
 import { sha256, TestClient } from '../support/http.js';
 import { startAzurite } from '../support/azurite.js';
+import { startGcsEmulator, writeServiceAccountKey } from '../support/gcs.js';
 
 const skip = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
@@ -126,6 +127,32 @@ describe('storage on an S3 emulator', { skip }, () => {
       }
     } finally {
       await azurite.stop();
+    }
+  });
+
+  it('skopeo push and pull with storage on the GCS emulator, redirects on', async () => {
+    await writeServiceAccountKey(join(work, 'gcs-key.json'));
+    const gcs = await startGcsEmulator(join(work, 'gcs-key.json'));
+    try {
+      await gcs.createBucket('registry');
+      const reg = await startWharf({ storage: { gcs: gcs.section('registry', { rootdirectory: '/wharf' }), delete: { enabled: true } } });
+      try {
+        const pushed = await copy(`oci:${layout.dir}:v1`, `docker://${reg.host}/gcs/app:v1`);
+        assert.equal(await copy(`docker://${reg.host}/gcs/app:v1`, `oci:${join(work, 'gcs-out')}:v1`), pushed);
+        const manifest = JSON.parse((await new TestClient(reg.url).req('GET', '/v2/gcs/app/manifests/v1', { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).body.toString());
+        const layer = manifest.layers[0].digest as string;
+        const get = await fetch(`${reg.url}/v2/gcs/app/blobs/${layer}`, { redirect: 'manual' });
+        assert.equal(get.status, 307);
+        const location = new URL(get.headers.get('location')!);
+        assert.equal(location.origin + location.pathname, `${gcs.endpoint}/registry/wharf/docker/registry/v2/blobs/sha256/${layer.slice(7, 9)}/${layer.slice(7)}/data`);
+        assert.ok(location.searchParams.get('X-Goog-Signature'));
+        assert.equal(sha256(Buffer.from(await (await fetch(location)).arrayBuffer())), layer);
+        assert.equal((await fetch(`${reg.url}/v2/gcs/app/blobs/${layer}`, { method: 'HEAD', redirect: 'manual' })).status, 200, 'HEAD never redirects');
+      } finally {
+        await reg.close();
+      }
+    } finally {
+      await gcs.stop();
     }
   });
 });
