@@ -54,6 +54,23 @@ describe('gcs driver writes', () => {
     assert.equal((await d.stat('/dir/big')).size, a.length + b.length);
   });
 
+  it("a crashed writer's parts are never listed, and deleting the directory removes them", async () => {
+    const root = `crash-${n++}`;
+    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/${root}`, chunksize: 256 * 1024 }));
+    const w = await d.writer('/up/a', false);
+    await w.write(Buffer.alloc(300 * 1024, 5)); // one part stored, then the process "dies": no commit, no cancel
+    const names = async () => {
+      const r = await fetch(`${emulator.endpoint}/storage/v1/b/wharf-suite/o?prefix=${root}/`);
+      return ((await r.json()) as { items?: Array<{ name: string }> }).items?.map((i) => i.name) ?? [];
+    };
+    assert.equal((await names()).filter((x) => x.includes('~part~')).length, 1);
+    await assert.rejects(d.stat('/up'), { name: 'PathNotFoundError' }, 'parts alone do not make a directory');
+    await d.putContent('/up/b', Buffer.from('b'));
+    assert.deepEqual(await d.list('/up'), ['/up/b']);
+    await d.delete('/up');
+    assert.deepEqual(await names(), []);
+  });
+
   it('a write that fits in one part is a single upload, without compose', async () => {
     const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/small-${n++}` }));
     const before = emulator.requests.length;

@@ -16,6 +16,7 @@ import { openWriter, PART_MARK, type WriterContext } from './writer.js';
 export type { GcsConfig };
 
 interface ListPage {
+  /** Object names, temporary parts included. */
   readonly names: string[];
   readonly prefixes: string[];
   readonly next?: string;
@@ -46,17 +47,18 @@ export function gcsDriver(cfg: GcsConfig, opts: { configKey: string; redirectExp
   const page = async (path: string, query: { prefix: string; delimiter?: string; pageToken?: string; maxResults?: number }): Promise<ListPage> => {
     const [files, , res] = await wrap(path, () => bucket.getFiles({ ...query, autoPaginate: false }));
     const prefixes = (res as { prefixes?: string[] } | undefined)?.prefixes ?? [];
-    return { names: files.map((f) => f.name).filter((n) => !n.includes(PART_MARK)), prefixes, next: (res as { nextPageToken?: string } | undefined)?.nextPageToken };
+    return { names: files.map((f) => f.name), prefixes, next: (res as { nextPageToken?: string } | undefined)?.nextPageToken };
   };
-  async function* namesUnder(path: string): AsyncGenerator<string> {
+  const visible = (names: string[]) => names.filter((n) => !n.includes(PART_MARK));
+  // Every object under a directory, parts a crashed writer left included, so that deleting the directory removes them.
+  async function* namesUnder(path: string, pageSize?: number): AsyncGenerator<string> {
     let token: string | undefined;
     do {
-      const p = await page(path, { prefix: prefixOf(path), ...(token ? { pageToken: token } : {}) });
+      const p = await page(path, { prefix: prefixOf(path), ...(pageSize ? { maxResults: pageSize } : {}), ...(token ? { pageToken: token } : {}) });
       yield* p.names;
       token = p.next;
     } while (token);
   }
-  // Deletes every object under the name, parts included (they carry the target's name as prefix).
   const deleteNames = (names: string[]) =>
     eachLimited(names, cfg.maxconcurrency, async (n) => {
       await wrap(n, () => bucket.file(n).delete({ ignoreNotFound: true }));
@@ -102,8 +104,11 @@ export function gcsDriver(cfg: GcsConfig, opts: { configKey: string; redirectExp
           if (!(err instanceof PathNotFoundError)) throw err;
         }
       }
-      const first = await page(path, { prefix: prefixOf(path), maxResults: 1 });
-      if (first.names.length === 0 && path !== '/') throw new PathNotFoundError(path);
+      // A directory exists while some object other than a writer's part lies under it.
+      for await (const n of namesUnder(path, 16)) {
+        if (!n.includes(PART_MARK)) return { path, size: 0, modTime: new Date(0), isDir: true };
+      }
+      if (path !== '/') throw new PathNotFoundError(path);
       return { path, size: 0, modTime: new Date(0), isDir: true };
     },
     async list(path) {
@@ -112,7 +117,7 @@ export function gcsDriver(cfg: GcsConfig, opts: { configKey: string; redirectExp
       let token: string | undefined;
       do {
         const p = await page(path, { prefix, delimiter: '/', ...(token ? { pageToken: token } : {}) });
-        for (const n of p.names) if (n !== prefix) out.add(pathOf(n));
+        for (const n of visible(p.names)) if (n !== prefix) out.add(pathOf(n));
         for (const d of p.prefixes) out.add(pathOf(d.slice(0, -1)));
         token = p.next;
       } while (token);
