@@ -38,7 +38,7 @@ export function addGarbageCollectCommand(program: Command): void {
         }
         process.stderr.write('warning: --force: collecting while the registry accepts writes; a blob uploaded during the sweep may be deleted\n');
       }
-      const driver = createStorageDriver(config.storage);
+      const driver = await createStorageDriver(config.storage);
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);

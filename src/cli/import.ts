@@ -52,7 +52,7 @@ export function addImportCommand(database: Command): void {
         }
         const bar = process.stderr.isTTY && !flags.progressLines ? new SingleBar({ format: 'import [{bar}] {value}/{total} repositories  {repo}', hideCursor: true }, Presets.shades_classic) : undefined;
         let lastLine = 0;
-        const report = await importLegacy(createStorageDriver(config.storage), db, {
+        const report = await importLegacy(await createStorageDriver(config.storage), db, {
           steps,
           dryRun: flags.dryRun ?? false,
           onProgress(done, total, repo) {

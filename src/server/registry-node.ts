@@ -60,7 +60,7 @@ export interface NodeOptions {
 export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; closeMetadata: () => Promise<void> }> {
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
-  const driver = opts.driver ?? createStorageDriver(config.storage, metrics);
+  const driver = opts.driver ?? (await createStorageDriver(config.storage, metrics));
   const { store: metadata, database, cache, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry);
   const content = new BlobContent(driver);
   const v = config.validation;

@@ -66,7 +66,7 @@ describe('repository deletion retries', { skip }, () => {
       database: { enabled: false },
       auth: { token: { realm: 'http://127.0.0.1:1/jwt/auth', service: 'container_registry', issuer: 'wharf-issuer', rootcertbundle: key.certificate } },
     });
-    storage = failingDeletes(createStorageDriver(regConfig.storage));
+    storage = failingDeletes(await createStorageDriver(regConfig.storage));
     registry = await startRegistryNode(regConfig, { log, driver: storage.driver });
     cp = await startRegistryNode(parseConfig({
       log: { level: 'warn', accesslog: { disabled: true } },

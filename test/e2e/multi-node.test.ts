@@ -76,7 +76,7 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
         auth: { token: { realm: `${cp.url}/jwt/auth`, service: 'container_registry', issuer: 'wharf-issuer', rootcertbundle: key.certificate } },
         gc: { reviewafter: '1s', noidlebackoff: true, blobs: { interval: '100ms' }, manifests: { interval: '100ms' } },
       });
-      nodes.push(await startRegistryNode(config, { log, driver: countingDeletes(createStorageDriver(config.storage), deletes) }));
+      nodes.push(await startRegistryNode(config, { log, driver: countingDeletes(await createStorageDriver(config.storage), deletes) }));
     }
     const root = { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}`, 'Content-Type': 'application/json' };
     const g = await (await fetch(`${cp.url}/api/v4/groups`, { method: 'POST', headers: root, body: JSON.stringify({ path: 'scale' }) })).json();

@@ -24,7 +24,7 @@ before(async () => {
 });
 after(() => emulator?.stop());
 
-const driverFor = (section: Record<string, unknown>): StorageDriver => createStorageDriver(parseConfig({ storage: { gcs: section } }).storage);
+const driverFor = (section: Record<string, unknown>): Promise<StorageDriver> => createStorageDriver(parseConfig({ storage: { gcs: section } }).storage);
 
 runDriverSuite('gcs (Firebase storage emulator), under a root directory', async () => driverFor(emulator.section('wharf-suite', { rootdirectory: `/run-${n++}` })));
 runDriverSuite('gcs at the bucket root, parts of 256 KiB', async () => {
@@ -35,7 +35,7 @@ runDriverSuite('gcs at the bucket root, parts of 256 KiB', async () => {
 
 describe('gcs driver writes', () => {
   it('composes more than 32 parts through intermediate objects, appends by composing, and leaves no parts behind', async () => {
-    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/compose-${n++}`, chunksize: 256 * 1024 }));
+    const d = await driverFor(emulator.section('wharf-suite', { rootdirectory: `/compose-${n++}`, chunksize: 256 * 1024 }));
     const a = Buffer.alloc(40 * 256 * 1024 + 7);
     for (let i = 0; i < a.length; i++) a[i] = (i * 31) % 251;
     const before = emulator.requests.length;
@@ -56,7 +56,7 @@ describe('gcs driver writes', () => {
 
   it("a crashed writer's parts are never listed, and deleting the directory removes them", async () => {
     const root = `crash-${n++}`;
-    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/${root}`, chunksize: 256 * 1024 }));
+    const d = await driverFor(emulator.section('wharf-suite', { rootdirectory: `/${root}`, chunksize: 256 * 1024 }));
     const w = await d.writer('/up/a', false);
     await w.write(Buffer.alloc(300 * 1024, 5)); // one part stored, then the process "dies": no commit, no cancel
     const names = async () => {
@@ -72,7 +72,7 @@ describe('gcs driver writes', () => {
   });
 
   it('a write that fits in one part is a single upload, without compose', async () => {
-    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/small-${n++}` }));
+    const d = await driverFor(emulator.section('wharf-suite', { rootdirectory: `/small-${n++}` }));
     const before = emulator.requests.length;
     const w = await d.writer('/f', false);
     await w.write(Buffer.from('small'));
@@ -83,7 +83,7 @@ describe('gcs driver writes', () => {
   });
 
   it('a move rewrites server-side', async () => {
-    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: `/move-${n++}` }));
+    const d = await driverFor(emulator.section('wharf-suite', { rootdirectory: `/move-${n++}` }));
     await d.putContent('/a', Buffer.from('moved'));
     const before = emulator.requests.length;
     await d.move('/a', '/b/c');
@@ -94,7 +94,7 @@ describe('gcs driver writes', () => {
 
 describe('gcs driver redirects', () => {
   it('signs V4 URLs that the emulator serves', async () => {
-    const d = driverFor(emulator.section('wharf-suite', { rootdirectory: '/redirect' }));
+    const d = await driverFor(emulator.section('wharf-suite', { rootdirectory: '/redirect' }));
     await d.putContent('/blob', Buffer.from('redirected bytes'));
     const url = await d.redirectURL('/blob', 'GET');
     assert.ok(url, 'a URL');
@@ -108,14 +108,14 @@ describe('gcs driver redirects', () => {
   it('without a key to sign with, blobs are served through Wharf (no URL)', async () => {
     // Application Default Credentials are tried; not on Google Cloud, there are none (and no metadata server to ask).
     process.env.METADATA_SERVER_DETECTION = 'none';
-    const d = driverFor({ bucket: 'wharf-suite', endpoint: emulator.endpoint, noauth: true, maxretries: 0 });
+    const d = await driverFor({ bucket: 'wharf-suite', endpoint: emulator.endpoint, noauth: true, maxretries: 0 });
     assert.equal(await d.redirectURL('/blob', 'GET'), undefined);
   });
 });
 
 describe('gcs driver start-up checks', () => {
   it('a bucket that does not exist fails with a message naming the key', async () => {
-    const d = driverFor(emulator.section('no-such-bucket'));
+    const d = await driverFor(emulator.section('no-such-bucket'));
     await assert.rejects(d.health(), (e: ConfigError) => e instanceof ConfigError && /storage\.gcs\.bucket: bucket "no-such-bucket" does not exist/.test(e.message));
   });
   it('refused credentials fail with a message naming the key file', async () => {
@@ -124,23 +124,23 @@ describe('gcs driver start-up checks', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const d = driverFor({ ...emulator.section('wharf-suite'), endpoint });
+      const d = await driverFor({ ...emulator.section('wharf-suite'), endpoint });
       await assert.rejects(d.health(), (e: ConfigError) => e instanceof ConfigError && /storage\.gcs\.keyfile: access to bucket "wharf-suite" denied/.test(e.message));
     } finally {
       server.close();
     }
   });
   it('an unreadable or foreign key file fails when the driver is created, naming the key', async () => {
-    assert.throws(() => driverFor({ bucket: 'wharf-suite', keyfile: join(dir, 'missing.json') }), /storage\.gcs\.keyfile: cannot read .*missing\.json/);
+    await assert.rejects(driverFor({ bucket: 'wharf-suite', keyfile: join(dir, 'missing.json') }), /storage\.gcs\.keyfile: cannot read .*missing\.json/);
     await writeFile(join(dir, 'not-a-key.json'), '{"hello": 1}');
-    assert.throws(() => driverFor({ bucket: 'wharf-suite', keyfile: join(dir, 'not-a-key.json') }), /storage\.gcs\.keyfile: .* is not a Google credentials file/);
+    await assert.rejects(driverFor({ bucket: 'wharf-suite', keyfile: join(dir, 'not-a-key.json') }), /storage\.gcs\.keyfile: .* is not a Google credentials file/);
   });
   it('rejects a chunk size that is not a multiple of 256 KiB, and keyfile with credentials', () => {
     assert.throws(() => parseConfig({ storage: { gcs: { bucket: 'abc', chunksize: 300 * 1024 } } }), /chunksize/);
     assert.throws(() => parseConfig({ storage: { gcs: { bucket: 'abc', keyfile: '/k', credentials: { type: 'service_account' } } } }), /set keyfile or credentials, not both/);
   });
   it('an unreachable endpoint is reported as unavailable, not as configuration', async () => {
-    const d = driverFor({ ...emulator.section('wharf-suite'), endpoint: 'http://127.0.0.1:9', maxretries: 0 });
+    const d = await driverFor({ ...emulator.section('wharf-suite'), endpoint: 'http://127.0.0.1:9', maxretries: 0 });
     await assert.rejects(d.health(), (e: Error) => e.name === 'StorageUnavailableError' && /storage\.gcs: Google Cloud Storage is not reachable/.test(e.message));
   });
   it('refuses the embedded database', () => {

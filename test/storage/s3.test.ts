@@ -19,7 +19,7 @@ before(async () => {
 });
 after(() => emulator?.stop());
 
-const driverFor = (section: Record<string, unknown>, key = 's3'): StorageDriver => createStorageDriver(parseConfig({ storage: { [key]: section } }).storage);
+const driverFor = (section: Record<string, unknown>, key = 's3'): Promise<StorageDriver> => createStorageDriver(parseConfig({ storage: { [key]: section } }).storage);
 
 runDriverSuite('s3 (s3rver emulator)', async () => driverFor(emulator.section('wharf-suite', `/run-${process.pid}-${n++}`)));
 runDriverSuite('s3_v2 behind the same driver, at the bucket root', async () => {
@@ -30,7 +30,7 @@ runDriverSuite('s3_v2 behind the same driver, at the bucket root', async () => {
 
 describe('s3 driver appends', () => {
   it('appending past a part falls back to reading back when the service has no UploadPartCopy', async () => {
-    const d = driverFor({ ...emulator.section('wharf-suite', `/append-${n++}`), chunksize: 5 * 1024 * 1024, multipartcopychunksize: 5 * 1024 * 1024 });
+    const d = await driverFor({ ...emulator.section('wharf-suite', `/append-${n++}`), chunksize: 5 * 1024 * 1024, multipartcopychunksize: 5 * 1024 * 1024 });
     const a = Buffer.alloc(6 * 1024 * 1024 + 3, 1);
     const b = Buffer.alloc(2 * 1024 * 1024 + 1, 2);
     const w1 = await d.writer('/big', false);
@@ -48,7 +48,7 @@ describe('s3 driver appends', () => {
 
 describe('s3 driver start-up checks', () => {
   it('a bucket that does not exist fails with a message naming the key', async () => {
-    const d = driverFor(emulator.section('no-such-bucket'));
+    const d = await driverFor(emulator.section('no-such-bucket'));
     await assert.rejects(d.health(), (e: ConfigError) => e instanceof ConfigError && /storage\.s3\.bucket: bucket "no-such-bucket" does not exist/.test(e.message));
   });
   it('wrong credentials fail with a message naming the keys', async () => {
@@ -57,7 +57,7 @@ describe('s3 driver start-up checks', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const d = driverFor({ ...emulator.section('wharf-suite'), regionendpoint: endpoint, secretkey: 'wrong' });
+      const d = await driverFor({ ...emulator.section('wharf-suite'), regionendpoint: endpoint, secretkey: 'wrong' });
       await assert.rejects(d.health(), (e: ConfigError) => e instanceof ConfigError && /storage\.s3\.accesskey\/secretkey: access to bucket "wharf-suite" denied/.test(e.message));
     } finally {
       server.close();
@@ -65,17 +65,17 @@ describe('s3 driver start-up checks', () => {
   });
 
   it('an unreachable endpoint is StorageUnavailableError, not a config error', async () => {
-    const d = driverFor({ ...emulator.section('wharf-suite'), regionendpoint: 'http://127.0.0.1:9' });
+    const d = await driverFor({ ...emulator.section('wharf-suite'), regionendpoint: 'http://127.0.0.1:9' });
     await assert.rejects(d.health(), (e: Error) => e.name === 'StorageUnavailableError' && /not reachable/.test(e.message));
   });
   it('object storage refuses the embedded database (it would live in memory or on one node\'s disk)', () => {
     assert.throws(() => embeddedLocation(parseConfig({ storage: { s3: emulator.section('wharf-suite') } })), /database\.host: with object storage/);
   });
 
-  it('config refuses half credentials, bad bucket names, v2 signatures and two drivers', () => {
-    assert.throws(() => driverFor({ ...emulator.section('wharf-suite'), secretkey: undefined }), /accesskey and storage\.s3\.secretkey must be set together/);
+  it('config refuses half credentials, bad bucket names, v2 signatures and two drivers', async () => {
+    await assert.rejects(driverFor({ ...emulator.section('wharf-suite'), secretkey: undefined }), /accesskey and storage\.s3\.secretkey must be set together/);
     assert.throws(() => parseConfig({ storage: { s3: { bucket: 'a/b' } } }), /storage\.s3\.bucket/);
-    assert.throws(() => driverFor({ ...emulator.section('wharf-suite'), v4auth: false }), /only signature version 4/);
+    await assert.rejects(driverFor({ ...emulator.section('wharf-suite'), v4auth: false }), /only signature version 4/);
     assert.throws(() => parseConfig({ storage: { s3: { bucket: 'abc' }, filesystem: {} } }), /exactly one storage driver/);
   });
 });

@@ -2,7 +2,7 @@
  * A Redis client from the `redis.cache` section: one server, Sentinel (several
  * addresses and `mainname`) or Cluster (several addresses, no `mainname`).
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 
 type CacheConfig = Config['redis']['cache'];
@@ -14,6 +14,8 @@ function parseAddr(addr: string): { host: string; port: number } {
 
 /** Connects per the config; resolves once the server answers PING. */
 export async function connectRedis(c: CacheConfig): Promise<Redis | Cluster> {
+  // Loaded here, not at start-up: ioredis costs ~25 MiB of memory that nodes without Redis need not pay.
+  const { Cluster, Redis } = await import('ioredis');
   const nodes = c.addr.split(',').map((a) => parseAddr(a.trim()));
   const tls = c.tls.enabled ? { rejectUnauthorized: !c.tls.insecure } : undefined;
   const common = { username: c.username, password: c.password, connectTimeout: c.dialtimeout, commandTimeout: Math.max(c.readtimeout, c.writetimeout), lazyConnect: true, maxRetriesPerRequest: 2, ...(tls ? { tls } : {}) };
