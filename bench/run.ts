@@ -7,6 +7,7 @@
  *   npm run bench                 # all rows
  *   BENCH_GIB=0.25 npm run bench  # smaller big-blob rows for a quick look
  *   BENCH_STORAGE=s3 BENCH_ONLY='blob p' npm run bench   # both registries on an S3 emulator
+ *   BENCH_STORAGE=rgw npm run bench                       # both on Ceph RGW (apt-get install -y ceph-mon ceph-osd radosgw ceph-common)
  *
  * Needs: docker-registry, wrk, ab, curl (apt-get install -y docker-registry wrk apache2-utils curl).
  */
@@ -19,6 +20,7 @@ import { startDistribution } from '../test/support/distribution.js';
 import { spawnWharf } from '../test/support/process.js';
 import { hasCommand } from '../test/support/tools.js';
 import { createMigratedTestDatabase } from '../test/support/postgres.js';
+import { RGW_ACCESS_KEY, RGW_SECRET_KEY, startRgw } from '../test/support/rgw.js';
 import { makeBigFile, type BigFile } from './big-file.js';
 import * as W from './workloads.js';
 
@@ -85,24 +87,38 @@ async function benchDatabase(): Promise<{ yaml: string; drop: () => Promise<void
 
 /**
  * The storage of both registries for BENCH_STORAGE: `filesystem` (default),
- * or `s3` (an S3 emulator in its own process; BENCH_REDIRECT=off disables
- * redirects on both registries, otherwise the client follows them).
+ * `s3` (s3rver in its own process) or `rgw` (Ceph's RADOS Gateway on an
+ * in-memory OSD, test/support/rgw.ts). BENCH_REDIRECT=off disables redirects
+ * on both registries; otherwise the client follows them.
  */
-async function benchStorage(work: string): Promise<{ wharf?: string; dist?: string; stop: () => void }> {
-  if ((process.env.BENCH_STORAGE ?? 'filesystem') !== 's3') return { stop: () => undefined };
+async function benchStorage(): Promise<{ wharf?: string; dist?: string; stop: () => Promise<void> | void }> {
+  const kind = process.env.BENCH_STORAGE ?? 'filesystem';
+  if (kind !== 's3' && kind !== 'rgw') return { stop: () => undefined };
+  const disable = process.env.BENCH_REDIRECT === 'off';
+  const redirect = `  redirect:\n    disable: ${disable}\n`;
+  const section = (bucket: string, endpoint: string, key: string, secret: string, extra: string) =>
+    `  s3:\n    bucket: ${bucket}\n    region: us-east-1\n    regionendpoint: ${endpoint}\n    accesskey: ${key}\n    secretkey: ${secret}\n${extra}${redirect}`;
+  if (kind === 'rgw') {
+    // Holds both registries' objects in memory: a few GiB at BENCH_GIB=1.
+    const rgw = await startRgw(16 * 1024 ** 3);
+    await rgw.createBucket('wharf-bench');
+    await rgw.createBucket('dist-bench');
+    return {
+      wharf: section('wharf-bench', rgw.endpoint, RGW_ACCESS_KEY, RGW_SECRET_KEY, '    maxrequestspersecond: 0\n'),
+      dist: section('dist-bench', rgw.endpoint, RGW_ACCESS_KEY, RGW_SECRET_KEY, '    secure: false\n'),
+      stop: () => rgw.stop(),
+    };
+  }
   const proc = spawn(process.execPath, ['--import', 'tsx', new URL('./s3rver.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const disable = process.env.BENCH_REDIRECT === 'off';
-  const redirect = `  redirect:\n    disable: ${disable}\n`;
-  void work;
   return {
-    wharf: `  s3:\n    bucket: wharf-bench\n    region: us-east-1\n    regionendpoint: ${endpoint}\n    accesskey: S3RVER\n    secretkey: S3RVER\n    checksum_disabled: true\n    maxrequestspersecond: 0\n${redirect}`,
-    dist: `  s3:\n    bucket: dist-bench\n    region: us-east-1\n    regionendpoint: ${endpoint}\n    accesskey: S3RVER\n    secretkey: S3RVER\n    secure: false\n${redirect}`,
-    stop: () => proc.kill('SIGTERM'),
+    wharf: section('wharf-bench', endpoint, 'S3RVER', 'S3RVER', '    checksum_disabled: true\n    maxrequestspersecond: 0\n'),
+    dist: section('dist-bench', endpoint, 'S3RVER', 'S3RVER', '    secure: false\n'),
+    stop: () => void proc.kill('SIGTERM'),
   };
 }
 
@@ -122,7 +138,7 @@ async function main(): Promise<void> {
   const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
   const workers = process.env.BENCH_WORKERS === undefined ? 'auto' : Number(process.env.BENCH_WORKERS);
   const { yaml: databaseYaml, drop } = await benchDatabase();
-  const storage = await benchStorage(work);
+  const storage = await benchStorage();
   const wharf = await spawnWharf(join(work, 'wharf'), work, workers, '', databaseYaml, storage.wharf);
   const dist = await startDistribution(join(work, 'dist'), work, '', storage.dist);
   const targets: Target[] = [
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) await t.stop();
     await drop();
-    storage.stop();
+    await storage.stop();
     await rm(work, { recursive: true, force: true });
   }
 }
