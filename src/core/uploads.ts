@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Readable } from 'node:stream';
-import { deleteIfExists, getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
+import { deleteIfExists, getContentOrUndefined, statOrUndefined, type FileWriter, type StorageDriver } from '../storage/driver.js';
 import { uploadDataPath, uploadDir, uploadStartedAtPath } from '../storage/layout.js';
 import { newHash, type Digest } from '../registry/digest.js';
 import { regErr } from '../registry/errors.js';
@@ -47,6 +47,9 @@ interface HashState {
 
 /** Running hashes kept at most; abandoned uploads must not grow memory without bound. */
 const MAX_HASH_STATES = 10_000;
+
+/** Ends a PATCH's writer: left open for the next append where the driver can (S3 multipart uploads), committed otherwise. */
+const keepForAppend = (writer: FileWriter): Promise<void> => (writer.close ? writer.close() : writer.commit());
 
 /** Manages upload sessions of all repositories. */
 export class UploadService {
@@ -102,10 +105,10 @@ export class UploadService {
     } catch (err) {
       // Bytes may have reached the file but not the hash (or the reverse): re-hash at completion.
       if (state) this.hasher.drop(state.key);
-      await writer.commit().catch(() => undefined);
+      await keepForAppend(writer).catch(() => undefined);
       throw err;
     }
-    await writer.commit();
+    await keepForAppend(writer);
     const offset = session.offset + count;
     if (valid) this.hashes.set(key, { offset, key: state.key });
     if (opts.length !== undefined && count !== opts.length) {
@@ -124,6 +127,7 @@ export class UploadService {
     return this.lock.run(key, async () => {
       let session = await this.get(name, id);
       if (body) session = await this.appendLocked(name, id, body, opts);
+      await this.driver.finalize?.(uploadDataPath(name, id));
       const state = this.hashes.get(key);
       const actual =
         digest.algorithm === 'sha256' && state && state.offset === session.offset

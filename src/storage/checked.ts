@@ -36,8 +36,10 @@ export function checkedDriver(inner: StorageDriver, metrics?: Metrics): StorageD
     );
   };
   const copyRange = inner.copyRange?.bind(inner);
+  const finalize = inner.finalize?.bind(inner);
   return {
     name: inner.name,
+    ...(finalize ? { finalize: (p: string) => timed('finalize', [p], () => finalize(p)) } : {}),
     ...(copyRange ? { copyRange: (p: string, s: number, e: number, d: import('node:stream').Writable) => timed('copy_range', [p], () => copyRange(p, s, e, d)) } : {}),
     getContent: (p) => timed('get_content', [p], () => inner.getContent(p)),
     putContent: (p, c) => timed('put_content', [p], () => inner.putContent(p, c)),

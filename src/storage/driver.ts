@@ -26,6 +26,14 @@ export interface FileWriter {
   size(): number;
   /** Makes the written bytes durable at the path. */
   commit(): Promise<void>;
+  /**
+   * Optional: makes the written bytes durable for a later append without
+   * finishing the object (the `s3` driver keeps its multipart upload open, so
+   * the next append adds parts instead of copying what exists). `stat` reports
+   * the size so far; {@link StorageDriver.finalize} finishes the object before
+   * it is read or moved. Drivers without it: callers use `commit`.
+   */
+  close?(): Promise<void>;
   /** Abandons the write and removes what it wrote. */
   cancel(): Promise<void>;
 }
@@ -84,6 +92,8 @@ export interface StorageDriver {
    * recycle buffers (filesystem) provide it; callers fall back to `reader`.
    */
   copyRange?(path: string, start: number, end: number, dest: Writable): Promise<void>;
+  /** Finishes an object a writer left open with {@link FileWriter.close} (a no-op when it is not open). Drivers with `close` provide it. */
+  finalize?(path: string): Promise<void>;
 }
 
 /** Lists a directory, returning [] when it does not exist. */

@@ -111,6 +111,27 @@ export function runDriverSuite(label: string, make: () => Promise<StorageDriver>
       assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(want).digest('hex'));
     });
 
+    it('appends kept open between writers (close, as PATCHes do) report their size, continue, and finalize whole', async () => {
+      const d = await make();
+      const chunks = [randomBytes(6 * 1024 * 1024 + 11), randomBytes(6 * 1024 * 1024 + 5), randomBytes(1000)];
+      let total = 0;
+      for (const [i, chunk] of chunks.entries()) {
+        const w = await d.writer('/kept/data', i > 0);
+        assert.equal(w.size(), total);
+        for (let off = 0; off < chunk.length; off += 1 << 20) await w.write(chunk.subarray(off, off + (1 << 20)));
+        await (w.close ? w.close() : w.commit());
+        total += chunk.length;
+        assert.equal((await d.stat('/kept/data')).size, total, 'stat reports the size while the object is open');
+      }
+      assert.deepEqual(await d.list('/kept'), ['/kept/data'], 'no bookkeeping objects are listed');
+      await d.finalize?.('/kept/data');
+      const want = Buffer.concat(chunks);
+      assert.ok((await d.getContent('/kept/data')).equals(want));
+      assert.equal((await d.stat('/kept/data')).size, want.length);
+      await d.delete('/kept');
+      await assert.rejects(d.stat('/kept/data'), PathNotFoundError);
+    });
+
     it('cancel removes what the writer wrote', async () => {
       const d = await make();
       const w = await d.writer('/cancel/data', false);

@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { createStorageDriver } from '../../src/storage/factory.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
-import { requireRgw, startRgw } from '../support/rgw.js';
+import { RGW_ACCESS_KEY, RGW_SECRET_KEY, requireRgw, startRgw } from '../support/rgw.js';
 import type { S3Emulator } from '../support/s3.js';
 import { runDriverSuite } from './driver-suite.js';
 
@@ -47,7 +48,7 @@ after(async () => {
 const driverFor = (section: Record<string, unknown>): Promise<StorageDriver> => createStorageDriver(parseConfig({ storage: { s3: section } }).storage);
 
 if (!skip) {
-  runDriverSuite('s3 on Ceph RGW', async () => driverFor(rgw!.section('wharf-suite', `/run-${n++}`)));
+  runDriverSuite('s3 on Ceph RGW, parts of 5 MiB', async () => driverFor({ ...rgw!.section('wharf-suite', `/run-${n++}`), chunksize: 5 * 1024 * 1024 }));
 }
 
 describe('s3 driver server-side copies on Ceph RGW', { skip }, () => {
@@ -71,6 +72,40 @@ describe('s3 driver server-side copies on Ceph RGW', { skip }, () => {
     assert.equal(copies.length, 2, `11 MiB in 5 MiB copy parts, the remainder joined to the last: ${during.join(', ')}`);
     assert.ok(!during.some((r) => r.startsWith('GET ') && r.includes('/big')), 'nothing read back');
     assert.ok((await d.getContent('/big')).equals(Buffer.concat([a, b])));
+  });
+
+  it('PATCH-style appends kept open add parts to one multipart upload: nothing copied, only the small tail read back', async () => {
+    const root = `/open-${n++}`;
+    const d = await driverFor({ ...rgw!.section('wharf-suite', root), regionendpoint: proxyEndpoint, chunksize: 5 * MiB });
+    const chunks = [Buffer.alloc(6 * MiB, 1), Buffer.alloc(6 * MiB, 2), Buffer.alloc(6 * MiB, 3)];
+    const from = seen.length;
+    for (const [i, chunk] of chunks.entries()) {
+      const w = await d.writer('/up/data', i > 0);
+      await w.write(chunk);
+      await w.close!();
+    }
+    await d.finalize!('/up/data');
+    const during = seen.slice(from);
+    assert.ok(!during.some((r) => r.endsWith('[copy]')), `no part copies: ${during.join(', ')}`);
+    const gets = during.filter((r) => r.startsWith('GET '));
+    assert.ok(gets.every((r) => /~wharf-(open|tail)/.test(r)), `only bookkeeping is read: ${gets.join(', ')}`);
+    assert.equal(during.filter((r) => r.startsWith('POST ') && r.includes('?uploads')).length, 1, 'one multipart upload for all appends');
+    assert.ok((await d.getContent('/up/data')).equals(Buffer.concat(chunks)));
+    assert.deepEqual(await d.list('/up'), ['/up/data'], 'state and tail objects are gone');
+  });
+
+  it('deleting a directory with an upload left open aborts its multipart upload', async () => {
+    const root = `/abort-${n++}`;
+    const d = await driverFor({ ...rgw!.section('wharf-suite', root), chunksize: 5 * MiB });
+    const w = await d.writer('/up/data', false);
+    await w.write(Buffer.alloc(6 * MiB, 9));
+    await w.close!();
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: rgw!.endpoint, forcePathStyle: true, credentials: { accessKeyId: RGW_ACCESS_KEY, secretAccessKey: RGW_SECRET_KEY } });
+    const open = async () => (await s3.send(new ListMultipartUploadsCommand({ Bucket: 'wharf-suite', Prefix: root.slice(1) }))).Uploads ?? [];
+    assert.equal((await open()).length, 1);
+    await d.delete('/up');
+    assert.deepEqual(await open(), []);
+    await assert.rejects(d.stat('/up/data'), { name: 'PathNotFoundError' });
   });
 
   it('a move above the threshold is a multipart copy, part by part', async () => {

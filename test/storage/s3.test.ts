@@ -21,7 +21,7 @@ after(() => emulator?.stop());
 
 const driverFor = (section: Record<string, unknown>, key = 's3'): Promise<StorageDriver> => createStorageDriver(parseConfig({ storage: { [key]: section } }).storage);
 
-runDriverSuite('s3 (s3rver emulator)', async () => driverFor(emulator.section('wharf-suite', `/run-${process.pid}-${n++}`)));
+runDriverSuite('s3 (s3rver emulator), parts of 5 MiB', async () => driverFor({ ...emulator.section('wharf-suite', `/run-${process.pid}-${n++}`), chunksize: 5 * 1024 * 1024 }));
 runDriverSuite('s3_v2 behind the same driver, at the bucket root', async () => {
   const bucket = `wharf-root-${n++}`;
   await emulator.createBucket(bucket);

@@ -14,6 +14,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  AbortMultipartUploadCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -27,7 +28,7 @@ import { ConfigError } from '../../config/load.js';
 import { InvalidOffsetError, PathNotFoundError, StorageUnavailableError, type FileInfo, type StorageDriver } from '../driver.js';
 import { eachLimited } from '../each-limited.js';
 import { rateLimiter, s3Client, type S3Config } from './client.js';
-import { openWriter, type WriterContext } from './writer.js';
+import { OPEN_FLAG, OPEN_STATE_SUFFIX, openWriter, type OpenState, type WriterContext } from './writer.js';
 
 const FIVE_GIB = 5 * 1024 * 1024 * 1024;
 
@@ -81,8 +82,31 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
       throw mapError(err, path);
     }
   };
-  const head = (path: string) => send<{ ContentLength?: number; LastModified?: Date }>(new HeadObjectCommand({ Bucket: bucket, Key: key(path) }), path);
+  const head = (path: string) => send<{ ContentLength?: number; LastModified?: Date; Metadata?: Record<string, string> }>(new HeadObjectCommand({ Bucket: bucket, Key: key(path) }), path);
   const writerContext: WriterContext = { client, bucket, chunkSize: cfg.chunksize, copyChunkSize: cfg.multipartcopychunksize, createParams, limit, mapError };
+  const readState = async (stateKey: string, path: string): Promise<OpenState> => {
+    const res = await send<{ Body?: { transformToString(): Promise<string> } }>(new GetObjectCommand({ Bucket: bucket, Key: stateKey }), path);
+    return JSON.parse(await res.Body!.transformToString()) as OpenState;
+  };
+  /** Size and mtime of an object, and the state of its multipart upload when a writer left it open (see ./writer.ts). */
+  const describe = async (path: string): Promise<{ size: number; modified: Date; open?: OpenState }> => {
+    const h = await head(path);
+    const info = { size: h.ContentLength ?? 0, modified: h.LastModified ?? new Date(0) };
+    if (h.Metadata?.[OPEN_FLAG] === undefined) return info;
+    const open = await readState(`${key(path)}${OPEN_STATE_SUFFIX}`, path);
+    return { ...info, size: open.size, open };
+  };
+  /** Aborts the open upload a state object describes (best effort: a lifecycle rule should also abort stale uploads). */
+  const abortOpen = async (stateKey: string, path: string): Promise<OpenState | undefined> => {
+    const state = await readState(stateKey, path).catch(() => undefined);
+    if (state) await send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: stateKey.slice(0, -OPEN_STATE_SUFFIX.length), UploadId: state.uploadId }), path).catch(() => undefined);
+    return state;
+  };
+  const finalize = async (path: string): Promise<void> => {
+    const d = await describe(path);
+    if (d.open) await (await openWriter(writerContext, path, key(path), 0, d.open)).commit();
+  };
+  const internal = (k: string) => k.includes('~wharf-');
 
   /** Every key under a prefix, page by page. */
   async function* keysUnder(prefix: string): AsyncGenerator<{ key: string; size: number; modified: Date }> {
@@ -144,18 +168,19 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
       return res.Body as Readable;
     },
     async writer(path, append) {
-      let existing = 0;
-      if (append) existing = await head(path).then((h) => h.ContentLength ?? 0, (err: unknown) => {
-        if (err instanceof PathNotFoundError) return 0;
+      if (!append) return openWriter(writerContext, path, key(path), 0);
+      const d = await describe(path).catch((err: unknown) => {
+        if (err instanceof PathNotFoundError) return undefined;
         throw err;
       });
-      return openWriter(writerContext, path, key(path), existing);
+      return openWriter(writerContext, path, key(path), d?.size ?? 0, d?.open);
     },
+    finalize,
     async stat(path): Promise<FileInfo> {
       if (path !== '/') {
         try {
-          const h = await head(path);
-          return { path, size: h.ContentLength ?? 0, modTime: h.LastModified ?? new Date(0), isDir: false };
+          const d = await describe(path);
+          return { path, size: d.size, modTime: d.modified, isDir: false };
         } catch (err) {
           if (!(err instanceof PathNotFoundError)) throw err;
         }
@@ -174,13 +199,14 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
           path,
         );
         for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.add(pathOf(p.Prefix.slice(0, -1)));
-        for (const c of page.Contents ?? []) if (c.Key && c.Key !== prefix) out.add(pathOf(c.Key));
+        for (const c of page.Contents ?? []) if (c.Key && c.Key !== prefix && !internal(c.Key)) out.add(pathOf(c.Key));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       if (out.size === 0 && path !== '/') throw new PathNotFoundError(path);
       return [...out];
     },
     async move(src, dest) {
+      await finalize(src);
       const size = (await head(src)).ContentLength ?? 0;
       await copy(src, dest, size);
       await send(new DeleteObjectCommand({ Bucket: bucket, Key: key(src) }), src);
@@ -188,13 +214,21 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
     async delete(path) {
       const keys: string[] = [];
       if (path !== '/') {
-        const exists = await head(path).then(() => true, (err: unknown) => {
-          if (err instanceof PathNotFoundError) return false;
+        const h = await head(path).catch((err: unknown) => {
+          if (err instanceof PathNotFoundError) return undefined;
           throw err;
         });
-        if (exists) keys.push(key(path));
+        if (h) keys.push(key(path));
+        if (h?.Metadata?.[OPEN_FLAG] !== undefined) {
+          const stateKey = `${key(path)}${OPEN_STATE_SUFFIX}`;
+          const state = await abortOpen(stateKey, path);
+          keys.push(stateKey, ...(state?.tailKey ? [state.tailKey] : []));
+        }
       }
-      for await (const k of keysUnder(prefixOf(path))) keys.push(k.key);
+      for await (const k of keysUnder(prefixOf(path))) {
+        if (k.key.endsWith(OPEN_STATE_SUFFIX)) await abortOpen(k.key, path);
+        keys.push(k.key);
+      }
       if (keys.length === 0) throw new PathNotFoundError(path);
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
