@@ -113,7 +113,8 @@ export function runDriverSuite(label: string, make: () => Promise<StorageDriver>
 
     it('appends kept open between writers (close, as PATCHes do) report their size, continue, and finalize whole', async () => {
       const d = await make();
-      const chunks = [randomBytes(6 * 1024 * 1024 + 11), randomBytes(6 * 1024 * 1024 + 5), randomBytes(1000)];
+      // With 5 MiB parts the third append ends exactly on a part boundary (nothing left over), the fourth is tiny.
+      const chunks = [randomBytes(6 * 1024 * 1024 + 11), randomBytes(6 * 1024 * 1024 + 5), randomBytes(3 * 1024 * 1024 - 16), randomBytes(1000)];
       let total = 0;
       for (const [i, chunk] of chunks.entries()) {
         const w = await d.writer('/kept/data', i > 0);

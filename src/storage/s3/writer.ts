@@ -103,7 +103,7 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
   if (open?.tailKey) {
     const res = await send<{ Body?: Readable }>(new GetObjectCommand({ Bucket: bucket, Key: open.tailKey }));
     for await (const c of res.Body as AsyncIterable<Buffer>) await push(c);
-  } else if (existingSize > 0) {
+  } else if (!open && existingSize > 0) {
     if (existingSize < ctx.chunkSize) {
       await readBack(0);
     } else {
