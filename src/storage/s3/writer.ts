@@ -160,10 +160,10 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
       if (!uploadId) return writer.commit(); // within one part: a plain object, cheap to read back next time
       done = true;
       const tailKey = buffer.pending.length > 0 ? `${key}~wharf-tail-${randomUUID()}` : undefined;
-      if (tailKey) await send(new PutObjectCommand({ Bucket: bucket, Key: tailKey, Body: buffer.pending }));
+      if (tailKey) await send(new PutObjectCommand({ Bucket: bucket, Key: tailKey, Body: buffer.pending, ...ctx.createParams }));
       const state: OpenState = { uploadId, parts, ...(tailKey ? { tailKey } : {}), size: written };
-      await send(new PutObjectCommand({ Bucket: bucket, Key: stateKey, Body: JSON.stringify(state), ContentType: 'application/json' }));
-      if (!open) await send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), Metadata: { [OPEN_FLAG]: '1' } }));
+      await send(new PutObjectCommand({ Bucket: bucket, Key: stateKey, Body: JSON.stringify(state), ContentType: 'application/json', ...ctx.createParams }));
+      if (!open) await send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), Metadata: { [OPEN_FLAG]: '1' }, ...ctx.createParams }));
       if (open?.tailKey) await removeQuietly(open.tailKey);
       buffer.release();
     },
