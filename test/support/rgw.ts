@@ -81,6 +81,9 @@ rgw thread pool size = 64
   const daemons: ChildProcess[] = [];
   // -f: in the foreground, so the daemons die with their handles and stop() can wait for them.
   const daemon = (cmd: string, args: string[]) => daemons.push(spawn(cmd, ['-f', '-c', conf, ...args], { cwd: dir, stdio: 'ignore' }));
+  // Children outlive a node process that dies without running stop(): kill them on the way out.
+  const killAll = () => daemons.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
+  process.once('exit', killAll);
 
   const monmap = join(dir, 'monmap');
   const mk = spawnSync('monmaptool', ['--create', '--add', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, monmap], { encoding: 'utf8' });
@@ -97,6 +100,7 @@ rgw thread pool size = 64
 
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const stop = async () => {
+    process.off('exit', killAll);
     await Promise.all(daemons.map((p) => new Promise<void>((resolve) => {
       if (p.exitCode !== null || p.signalCode !== null) return resolve();
       p.once('exit', () => resolve());

@@ -206,8 +206,8 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
       return [...out];
     },
     async move(src, dest) {
-      await finalize(src);
-      const size = (await head(src)).ContentLength ?? 0;
+      const { size, open } = await describe(src);
+      if (open) await (await openWriter(writerContext, src, key(src), 0, open)).commit();
       await copy(src, dest, size);
       await send(new DeleteObjectCommand({ Bucket: bucket, Key: key(src) }), src);
     },
