@@ -7,7 +7,7 @@
  * node when a tag moves.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import { startRegistryNode, type RegistryNode } from '../../src/server/registry-
 import { createStorageDriver } from '../../src/storage/factory.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 import { OciLayout } from '../support/oci-layout.js';
-import { requireCommand, run } from '../support/tools.js';
+import { requireCommand, skopeoCopy } from '../support/tools.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { REDIS_CACHE, requireRedis } from '../support/redis.js';
 import { startS3Emulator, type S3Emulator } from '../support/s3.js';
@@ -95,11 +95,7 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
   });
 
   const host = (n: RegistryNode) => n.url.replace('http://', '');
-  async function copy(src: string, dest: string): Promise<string> {
-    const file = join(work, `digest-${Math.random()}`);
-    await run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', ...CREDS, '--digestfile', file, src, dest]);
-    return (await readFile(file, 'utf8')).trim();
-  }
+  const copy = (src: string, dest: string) => skopeoCopy(src, dest, CREDS);
   async function token(scope: string): Promise<string> {
     const res = await fetch(`${cp.url}/jwt/auth?service=container_registry&scope=${scope}`, { headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}` } });
     return ((await res.json()) as { token: string }).token;

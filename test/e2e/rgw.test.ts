@@ -5,19 +5,19 @@
  * continue the object server-side (UploadPartCopy).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
-import { requireCommand, run } from '../support/tools.js';
+import { requireCommand } from '../support/tools.js';
+import { pushPullFollowRedirect } from '../support/redirects.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { requireRgw, startRgw } from '../support/rgw.js';
 import type { S3Emulator } from '../support/s3.js';
 import { sha256, TestClient } from '../support/http.js';
 
 const skip = requireCommand('skopeo') ?? requireRgw();
-const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 
 describe('storage on Ceph RGW', { skip }, () => {
   let rgw: S3Emulator;
@@ -39,20 +39,8 @@ describe('storage on Ceph RGW', { skip }, () => {
     const layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 300_000 });
     await layout.flush();
-    const digestOf = async (src: string, dest: string) => {
-      const file = join(work, `digest-${Math.random()}`);
-      await run('skopeo', ['copy', ...TLS, '--digestfile', file, src, dest]);
-      return (await readFile(file, 'utf8')).trim();
-    };
-    const pushed = await digestOf(`oci:${layout.dir}:v1`, `docker://${reg.host}/rgw/app:v1`);
-    assert.equal(await digestOf(`docker://${reg.host}/rgw/app:v1`, `oci:${join(work, 'out')}:v1`), pushed);
-    const manifest = JSON.parse((await new TestClient(reg.url).req('GET', '/v2/rgw/app/manifests/v1', { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).body.toString());
-    const layer = manifest.layers[0].digest as string;
-    const get = await fetch(`${reg.url}/v2/rgw/app/blobs/${layer}`, { redirect: 'manual' });
-    assert.equal(get.status, 307);
-    const location = new URL(get.headers.get('location')!);
+    const { location } = await pushPullFollowRedirect(reg, layout.dir, 'rgw/app', join(work, 'out'));
     assert.ok(location.href.startsWith(`${rgw.endpoint}/registry/wharf/docker/registry/v2/blobs/sha256/`), location.href);
-    assert.equal(sha256(Buffer.from(await (await fetch(location)).arrayBuffer())), layer);
     const sig = location.searchParams.get('X-Amz-Signature')!;
     location.searchParams.set('X-Amz-Signature', `${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}`);
     assert.equal((await fetch(location)).status, 403, 'the gateway checks the signature');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout, type Desc } from '../support/oci-layout.js';
-import { requireCommand, run } from '../support/tools.js';
+import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { REDIS_CACHE, requireRedis } from '../support/redis.js';
@@ -52,11 +52,7 @@ for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`
     await tdb?.drop();
   });
 
-  async function pushedDigest(src: string, dest: string, extra: string[] = []): Promise<string> {
-    const file = join(work, `digest-${Math.random()}`);
-    await run('skopeo', ['copy', ...TLS, '--digestfile', file, ...extra, src, dest]);
-    return (await readFile(file, 'utf8')).trim();
-  }
+  const pushedDigest = (src: string, dest: string, extra: string[] = []) => skopeoCopy(src, dest, extra);
 
   async function pulledManifestDigest(ref: string, extra: string[] = []): Promise<string> {
     const out = await mkdtemp(join(work, 'out-'));

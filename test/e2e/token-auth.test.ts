@@ -7,26 +7,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
-import { requireCommand, run } from '../support/tools.js';
+import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { PASSWORD, startAuthStack, testKey, type AuthStack } from '../support/auth-stack.js';
 import { freePort, startDistribution, type DistributionProcess } from '../support/distribution.js';
 
 const skip = requireCommand('skopeo') ?? (await requirePostgres());
 const noDistribution = skip ?? requireCommand('docker-registry');
-const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
 
-async function copy(src: string, dest: string, extra: string[]): Promise<string> {
-  const file = join(tmpdir(), `digest-${Math.random()}`);
-  await run('skopeo', ['copy', ...TLS, '--digestfile', file, ...extra, src, dest]);
-  return (await readFile(file, 'utf8')).trim();
-}
+const copy = (src: string, dest: string, extra: string[]) => skopeoCopy(src, dest, extra);
 
 describe('token auth with skopeo', { skip }, () => {
   let s: AuthStack;

@@ -3,6 +3,9 @@
  * deciding loudly whether a test that needs one can run.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const pexec = promisify(execFile);
@@ -32,5 +35,16 @@ export async function run(cmd: string, args: string[], opts: { timeoutMs?: numbe
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr ?? ''} ${e.message}`);
+  }
+}
+
+/** `skopeo copy` without TLS verification (plus `extra` flags); resolves to the digest of the manifest copied. */
+export async function skopeoCopy(src: string, dest: string, extra: string[] = []): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wharf-digest-'));
+  try {
+    await run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--digestfile', join(dir, 'digest'), ...extra, src, dest]);
+    return (await readFile(join(dir, 'digest'), 'utf8')).trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
