@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { freePort } from './distribution.js';
+import { until } from './wait.js';
 
 /** Azurite's fixed development account. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -33,13 +34,12 @@ export async function startAzurite(): Promise<Azurite> {
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const service = new BlobServiceClient(url, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
-  for (let i = 0; ; i++) {
+  await until('azurite to answer', async () => {
     if (proc.exitCode !== null) throw new Error(`azurite exited: ${stderr}`);
-    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
-    if (up) break;
-    if (i > 200) throw new Error(`azurite did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+  }, 10_000).catch((err: Error) => {
+    throw new Error(`${err.message}: ${stderr}`);
+  });
   return {
     url,
     section: (container, extra = {}) => ({ accountname: AZURITE_ACCOUNT, accountkey: AZURITE_KEY, container, serviceurl: url, maxretries: 1, ...extra }),
