@@ -84,10 +84,11 @@ export class UploadService {
 
   /** Appends a chunk; RANGE_INVALID (416) when it does not start at the current offset. */
   append(name: string, id: string, body: Readable, opts: AppendOptions = {}): Promise<UploadSession> {
-    return this.lock.run(`${name}\0${id}`, () => this.appendLocked(name, id, body, opts));
+    return this.lock.run(`${name}\0${id}`, () => this.appendLocked(name, id, body, opts, false));
   }
 
-  private async appendLocked(name: string, id: string, body: Readable, opts: AppendOptions): Promise<UploadSession> {
+  /** With `last` (the PUT that completes the upload), the writer is committed rather than kept open for another append. */
+  private async appendLocked(name: string, id: string, body: Readable, opts: AppendOptions, last: boolean): Promise<UploadSession> {
     const session = await this.get(name, id);
     if (opts.start !== undefined && opts.start !== session.offset) {
       body.resume();
@@ -108,7 +109,7 @@ export class UploadService {
       await keepForAppend(writer).catch(() => undefined);
       throw err;
     }
-    await keepForAppend(writer);
+    await (last ? writer.commit() : keepForAppend(writer));
     const offset = session.offset + count;
     if (valid) this.hashes.set(key, { offset, key: state.key });
     if (opts.length !== undefined && count !== opts.length) {
@@ -126,8 +127,9 @@ export class UploadService {
     const key = `${name}\0${id}`;
     return this.lock.run(key, async () => {
       let session = await this.get(name, id);
-      if (body) session = await this.appendLocked(name, id, body, opts);
-      await this.driver.finalize?.(uploadDataPath(name, id));
+      // The last chunk commits the data itself; without one, what earlier PATCHes left open is finished here.
+      if (body) session = await this.appendLocked(name, id, body, opts, true);
+      else await this.driver.finalize?.(uploadDataPath(name, id));
       const state = this.hashes.get(key);
       const actual =
         digest.algorithm === 'sha256' && state && state.offset === session.offset

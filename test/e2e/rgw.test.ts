@@ -1,8 +1,8 @@
 /**
  * Wharf on Ceph's RADOS Gateway, which checks every signature: skopeo push
  * and pull with redirects (the gateway verifies the presigned URL, and
- * refuses it once tampered with), and a chunked upload whose PATCHes each
- * continue the object server-side (UploadPartCopy).
+ * refuses it once tampered with), and chunked uploads whose PATCHes add parts
+ * to one open multipart upload.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -46,25 +46,30 @@ describe('storage on Ceph RGW', { skip }, () => {
     assert.equal((await fetch(location)).status, 403, 'the gateway checks the signature');
   });
 
-  it('a chunked upload of 3 PATCHes is continued server-side and lands intact', async () => {
-    const client = new TestClient(reg.url);
-    const part = 6 * 1024 * 1024;
-    const data = Buffer.alloc(3 * part + 12345);
-    for (let i = 0; i < data.length; i += 512) data[i] = (i / 512) % 256;
-    const start = await client.req('POST', '/v2/rgw/chunked/blobs/uploads/');
-    assert.equal(start.status, 202);
-    let location = start.header('location')!.replace(/^https?:\/\/[^/]+/, '');
-    for (let off = 0; off < data.length; off += part) {
-      const chunk = data.subarray(off, Math.min(data.length, off + part));
-      const patch = await client.req('PATCH', location, { body: chunk, headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${off}-${off + chunk.length - 1}` } });
-      assert.equal(patch.status, 202, patch.body.toString());
-      assert.equal(patch.header('range'), `0-${off + chunk.length - 1}`);
-      location = patch.header('location')!.replace(/^https?:\/\/[^/]+/, '');
-    }
-    const digest = sha256(data);
-    const put = await client.req('PUT', `${location}${location.includes('?') ? '&' : '?'}digest=${digest}`);
-    assert.equal(put.status, 201, put.body.toString());
-    const got = await fetch(`${reg.url}/v2/rgw/chunked/blobs/${digest}`);
-    assert.equal(sha256(Buffer.from(await got.arrayBuffer())), digest);
-  });
+  // The last chunk either travels in the PUT (its writer commits) or not (the PUT finishes the open upload).
+  for (const lastInPut of [false, true]) {
+    it(`a chunked upload of PATCHes lands intact, last chunk ${lastInPut ? 'in the PUT' : 'in a PATCH'}`, async () => {
+      const client = new TestClient(reg.url);
+      const part = 6 * 1024 * 1024;
+      const data = Buffer.alloc(3 * part + 12345);
+      for (let i = 0; i < data.length; i += 512) data[i] = (i / 512) % 256;
+      const start = await client.req('POST', `/v2/rgw/chunked${Number(lastInPut)}/blobs/uploads/`);
+      assert.equal(start.status, 202);
+      let location = start.header('location')!.replace(/^https?:\/\/[^/]+/, '');
+      const patchedEnd = lastInPut ? 3 * part : data.length;
+      for (let off = 0; off < patchedEnd; off += part) {
+        const chunk = data.subarray(off, Math.min(patchedEnd, off + part));
+        const patch = await client.req('PATCH', location, { body: chunk, headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${off}-${off + chunk.length - 1}` } });
+        assert.equal(patch.status, 202, patch.body.toString());
+        assert.equal(patch.header('range'), `0-${off + chunk.length - 1}`);
+        location = patch.header('location')!.replace(/^https?:\/\/[^/]+/, '');
+      }
+      const digest = sha256(data);
+      const rest = data.subarray(patchedEnd);
+      const put = await client.req('PUT', `${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, lastInPut ? { body: rest, headers: { 'Content-Type': 'application/octet-stream' } } : {});
+      assert.equal(put.status, 201, put.body.toString());
+      const got = await fetch(`${reg.url}/v2/rgw/chunked${Number(lastInPut)}/blobs/${digest}`);
+      assert.equal(sha256(Buffer.from(await got.arrayBuffer())), digest);
+    });
+  }
 });
