@@ -75,9 +75,9 @@ function rssPeakMiB(pid: number): number {
   return peak;
 }
 
-/** The `database:` section for BENCH_DATABASE: legacy (default), embedded (PGlite) or postgres (a fresh database on 127.0.0.1:5432). */
+/** The `database:` section for BENCH_DATABASE: embedded (the default mode), postgres (a fresh database on 127.0.0.1:5432) or legacy. */
 async function benchDatabase(): Promise<{ yaml: string; drop: () => Promise<void> }> {
-  const mode = process.env.BENCH_DATABASE ?? 'legacy';
+  const mode = process.env.BENCH_DATABASE ?? 'embedded';
   if (mode === 'legacy') return { yaml: '  enabled: false\n', drop: async () => undefined };
   if (mode === 'embedded') return { yaml: '  enabled: true\n', drop: async () => undefined };
   const tdb = await createMigratedTestDatabase();
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
   ];
   try {
-    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'legacy'}; storage: ${process.env.BENCH_STORAGE ?? 'filesystem'}${storage.wharf ? `, redirects ${process.env.BENCH_REDIRECT === 'off' ? 'off' : 'on'}` : ''}\n`);
+    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'embedded'}; storage: ${process.env.BENCH_STORAGE ?? 'filesystem'}${storage.wharf ? `, redirects ${process.env.BENCH_REDIRECT === 'off' ? 'off' : 'on'}` : ''}\n`);
     await runRows(targets, ctx);
   } finally {
     for (const t of targets) await t.stop();

@@ -6,7 +6,7 @@
  * the realm, service and scope, as Distribution does.
  */
 import { LRUCache } from 'lru-cache';
-import { regErr } from '../registry/errors.js';
+import { regErr } from '../oci/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { grants, type TokenClaims } from './claims.js';
 import { formatScope, type Scope } from './scope.js';

@@ -5,7 +5,7 @@
  * repository name (or `<path>/*` for a whole namespace, as GitLab issues for
  * its own API calls), known actions. Anything else is not a scope.
  */
-import { isValidName } from '../registry/names.js';
+import { isValidName } from '../oci/names.js';
 
 /** One resource and the actions asked for (or granted) on it. */
 export interface Scope {

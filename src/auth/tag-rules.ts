@@ -5,7 +5,7 @@
  * linear-time engine so a hostile pattern cannot stall the registry.
  */
 import { RE2JS } from 're2js';
-import { regErr } from '../registry/errors.js';
+import { regErr } from '../oci/errors.js';
 import type { AccessMeta } from './claims.js';
 
 const MAX_PATTERNS = 5;

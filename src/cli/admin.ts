@@ -1,8 +1,8 @@
 /**
  * `wharf admin create-user` and `wharf admin create-token`: the first admin on
  * a fresh install, and tokens for automation, written straight into the
- * database the config names (the embedded one by default; stop the server
- * first when it is embedded).
+ * database the config names (the embedded server by default: joined when
+ * `wharf serve` runs, started for the command when it does not).
  */
 import type { Command } from 'commander';
 import { withDatabase } from './with-database.js';

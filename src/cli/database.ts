@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { withDatabase } from './with-database.js';
-import { migrateDown, migrateUp, migrationStatus } from '../metadata/database/migrator.js';
+import { migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
 import { gcQueueStats } from '../gc/queue-stats.js';
 import { addImportCommand } from './import.js';
 

@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config/load.js';
-import { openDatabase } from '../metadata/factory.js';
-import { migrationStatus } from '../metadata/database/migrator.js';
+import { openDatabase } from '../db/open.js';
+import { migrationStatus } from '../db/migrator.js';
 import { ALL_STEPS, importLegacy, type ImportStep } from '../metadata/import/importer.js';
 import { createStorageDriver } from '../storage/factory.js';
 

@@ -6,12 +6,14 @@ import { Command } from 'commander';
 import { createLogger } from '../observability/logger.js';
 import { superviseWorkers, workerCount } from '../server/cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { startRegistryNode } from '../server/registry-node.js';
 import { addDatabaseCommands } from './database.js';
 import { addAdminCommands } from './admin.js';
 import { addNotificationCommands } from './notifications.js';
 import { addGarbageCollectCommand } from './garbage-collect.js';
 import { workerIndex } from '../observability/worker-identity.js';
+import { startEmbeddedServer } from '../db/open.js';
 
 const program = new Command();
 program.name('wharf').description('Wharf container registry').showHelpAfterError();
@@ -25,9 +27,11 @@ program
     const workers = workerCount(config);
     if (workers > 1 && cluster.isPrimary) {
       const log = createLogger(config.log);
+      // The embedded database server belongs to the supervisor, so it outlives any one worker.
+      const database = await startEmbeddedServer(config, (msg) => log.warn(msg));
       log.info({ workers }, 'starting registry workers');
       const supervisor = superviseWorkers(workers, log);
-      const stop = () => void supervisor.stop().then(() => process.exit(0));
+      const stop = () => void supervisor.stop().then(() => database?.release()).then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       return;
@@ -56,9 +60,19 @@ config
   .argument('<config>', 'config.yml')
   .action(async (path: string) => {
     const c = await loadConfig(path);
-    const driver = c.storage.inmemory ? 'inmemory' : `filesystem (${c.storage.filesystem?.rootdirectory})`;
+    const driver = storageSummary(c);
     process.stdout.write(`configuration OK: ${path}\n  storage: ${driver}\n  listen: ${c.http.addr}\n  read-only: ${c.storage.maintenance.readonly.enabled}\n`);
   });
+
+/** The driver `config verify` reports, with where it keeps data. */
+function storageSummary(c: Config): string {
+  const s = c.storage;
+  if (s.inmemory) return 'inmemory';
+  if (s.s3 ?? s.s3_v2) return `s3 (bucket ${(s.s3 ?? s.s3_v2)?.bucket})`;
+  if (s.azure ?? s.azure_v2) return `azure (container ${(s.azure ?? s.azure_v2)?.container})`;
+  if (s.gcs) return `gcs (bucket ${s.gcs.bucket})`;
+  return `filesystem (${s.filesystem?.rootdirectory})`;
+}
 
 try {
   await program.parseAsync(process.argv);

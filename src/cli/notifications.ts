@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { openDatabase } from '../metadata/factory.js';
+import { openDatabase } from '../db/open.js';
 import type { Config } from '../config/schema.js';
 import { fileOutboxRoot } from '../notifications/factory.js';
 import { databaseOutbox } from '../notifications/db-outbox.js';

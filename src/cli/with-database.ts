@@ -5,8 +5,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import { ApiError } from '../control/api/http.js';
-import { openDatabase } from '../metadata/factory.js';
-import type { Database } from '../metadata/database/queryer.js';
+import { openDatabase } from '../db/open.js';
+import type { Database } from '../db/queryer.js';
 
 /** Opens the database of `path`'s config, runs `fn`, closes it. */
 export async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {

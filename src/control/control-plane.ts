@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import { API_PREFIX, serveApi } from './api/router.js';
 import { createUser } from './api/users.js';

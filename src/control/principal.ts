@@ -4,7 +4,7 @@
  * checked here only; what a principal may do is `abilities.ts`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Queryer } from '../metadata/database/queryer.js';
+import type { Queryer } from '../db/queryer.js';
 import { verifyPassword } from './passwords.js';
 import { DEPLOY_TOKEN_PREFIX, PAT_PREFIX } from './secrets.js';
 import { deployTokenBySecret, patBySecret, userByUsername } from './store/identity.js';

@@ -8,7 +8,7 @@
  */
 import type { AccessEntry, AccessMeta } from '../auth/claims.js';
 import type { Scope } from '../auth/scope.js';
-import type { Queryer } from '../metadata/database/queryer.js';
+import type { Queryer } from '../db/queryer.js';
 import { effectiveLevel, registryActions, type RegistryAction } from './abilities.js';
 import { isAdmin, userOf, type Principal } from './principal.js';
 import { listTagRules } from './store/registry-records.js';

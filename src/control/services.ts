@@ -1,6 +1,6 @@
 /** What the control plane's handlers share, built once by `control-plane.ts`. */
 import type { Config } from '../config/schema.js';
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import type { RegistryClient } from './registry-client.js';
 import type { SigningKey } from './signing-key.js';

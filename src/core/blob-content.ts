@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { blobDataPath } from '../storage/layout.js';
 import { getContentOrUndefined, statOrUndefined, type StorageDriver } from '../storage/driver.js';
-import type { Digest } from '../registry/digest.js';
+import type { Digest } from '../oci/digest.js';
 
 /** Content-addressed blob storage over a driver. */
 export class BlobContent {

@@ -5,9 +5,9 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { MetadataStore, Page } from '../metadata/store.js';
-import { digestOf, tryParseDigest, type Digest } from '../registry/digest.js';
-import { regErr } from '../registry/errors.js';
-import { assertTag } from '../registry/names.js';
+import { digestOf, tryParseDigest, type Digest } from '../oci/digest.js';
+import { regErr } from '../oci/errors.js';
+import { assertTag } from '../oci/names.js';
 import { mediaTypeOf, parseJson, parseManifest, type ParseOptions, type ParsedManifest } from '../manifest/parse.js';
 import { OCI_EMPTY, OCI_MANIFEST } from '../manifest/media-types.js';
 import type { BlobContent } from './blob-content.js';

@@ -8,7 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FileWriter } from '../storage/driver.js';
-import { regErr } from '../registry/errors.js';
+import { regErr } from '../oci/errors.js';
 import type { Hasher } from './hasher.js';
 
 /** Streams `body` into `writer`; feeds the hash under `hashKey` when given. Returns the byte count. */

@@ -8,9 +8,9 @@
  */
 import { deleteIfExists, type StorageDriver } from '../storage/driver.js';
 import { blobDataPath } from '../storage/layout.js';
-import { tryParseDigest } from '../registry/digest.js';
+import { tryParseDigest } from '../oci/digest.js';
 import { lockDigests } from '../metadata/database/manifest-writes.js';
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import { postpone, withTimeout, type ReviewOutcome } from './review.js';
 
 /** Reviews the next due blob. */

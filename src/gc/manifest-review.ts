@@ -6,7 +6,7 @@
  * it has one) is gone. Deleting the row cascades to its layers and
  * references, whose triggers queue the blobs and child manifests it held.
  */
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import { postpone, type ReviewOutcome } from './review.js';
 
 /** Reviews the next due manifest. */

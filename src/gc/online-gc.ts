@@ -5,7 +5,7 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { startGcAgent, type GcAgent } from './agent.js';

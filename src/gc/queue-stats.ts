@@ -4,7 +4,7 @@
  * scrape time.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { Queryer } from '../metadata/database/queryer.js';
+import type { Queryer } from '../db/queryer.js';
 
 /** One queue's figures. */
 export interface QueueStats {

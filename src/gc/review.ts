@@ -3,7 +3,7 @@
  * that failed (5 minutes × 2^attempts, at most 24 hours, as GitLab's
  * registry), and a timeout for storage calls.
  */
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 
 /** The outcome of one review task. */
 export type ReviewOutcome =

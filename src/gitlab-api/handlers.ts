@@ -4,9 +4,9 @@
  * details and the list of repositories under a path.
  * Errors go through the registry's one error table.
  */
-import type { Database } from '../metadata/database/queryer.js';
-import { regErr } from '../registry/errors.js';
-import { assertName, assertTag } from '../registry/names.js';
+import type { Database } from '../db/queryer.js';
+import { regErr } from '../oci/errors.js';
+import { assertName, assertTag } from '../oci/names.js';
 import { pageRequest } from '../registry/pagination.js';
 import { sendEmpty, sendJson, urlFor, type RequestContext } from '../registry/context.js';
 import { readLimited } from '../registry/body.js';

@@ -4,7 +4,7 @@
  * layers referenced by at least one tagged manifest, directly or through a
  * tagged index (configurations are not layers).
  */
-import type { Queryer } from '../metadata/database/queryer.js';
+import type { Queryer } from '../db/queryer.js';
 
 /** Details of one repository. */
 export interface RepositoryDetails {

@@ -9,9 +9,9 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { TagCache } from '../metadata/cache/cached-store.js';
-import type { Database } from '../metadata/database/queryer.js';
-import { regErr } from '../registry/errors.js';
-import { isValidName } from '../registry/names.js';
+import type { Database } from '../db/queryer.js';
+import { regErr } from '../oci/errors.js';
+import { isValidName } from '../oci/names.js';
 
 /** Most repositories one rename may move. */
 export const RENAME_LIMIT = 1000;

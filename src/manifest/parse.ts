@@ -3,8 +3,8 @@
  * The result lists what must already exist in the repository (blobs and child
  * manifests); checking that is the manifest service's job.
  */
-import { regErr } from '../registry/errors.js';
-import { tryParseDigest, type Digest } from '../registry/digest.js';
+import { regErr } from '../oci/errors.js';
+import { tryParseDigest, type Digest } from '../oci/digest.js';
 import * as MT from './media-types.js';
 import { verifySchema1 } from './schema1.js';
 

@@ -4,7 +4,7 @@
  * signatures, as Distribution computes it.
  */
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
-import { regErr } from '../registry/errors.js';
+import { regErr } from '../oci/errors.js';
 
 const b64url = (s: string): Buffer => Buffer.from(s, 'base64url');
 

@@ -1,23 +1,20 @@
 /**
  * Chooses the metadata store: legacy link files, or the database when
- * `database.enabled` — a PostgreSQL server when `database.host` is set, else
- * the embedded PGlite under the data directory. A server database with
- * pending migrations is refused, as GitLab's registry does: migrations are an
- * operator's step (`wharf database migrate up`), never a side effect of
- * starting. The embedded database is migrated whenever it is opened: only
- * one process uses it at a time.
+ * `database.enabled` — an external PostgreSQL server when `database.host` is
+ * set, else the embedded PostgreSQL server under the data directory
+ * (`db/open.ts`). An external database with pending migrations is refused,
+ * as GitLab's registry does: migrations are an operator's step (`wharf
+ * database migrate up`), never a side effect of starting. The embedded
+ * database is migrated whenever it is opened: it belongs to this install.
  */
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { databaseMetadataStore } from './database/database-store.js';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { migrateUp, migrationStatus } from './database/migrator.js';
-import { pgliteDatabase } from './database/pglite-database.js';
-import { pgDatabase, poolConfig } from './database/pg-database.js';
-import type { Database } from './database/queryer.js';
+import { migrationStatus } from '../db/migrator.js';
+import { describeDatabase, openDatabase } from '../db/open.js';
+import type { Database } from '../db/queryer.js';
 import { legacyMetadataStore } from './legacy/legacy-store.js';
 import { legacyRepositories } from './legacy/legacy-reader.js';
 import { cachedMetadataStore, type TagCache } from './cache/cached-store.js';
@@ -30,32 +27,6 @@ export interface MetadataBackend {
   readonly database?: Database;
   readonly cache?: TagCache;
   close(): Promise<void>;
-}
-
-/** True when the `database` section asks for the embedded database (enabled, no host). */
-export const isEmbedded = (config: Config): boolean => !config.database.host;
-
-/** Where the embedded database lives: under the storage root, or in memory with the inmemory driver. */
-export function embeddedLocation(config: Config): string {
-  if (config.storage.s3 || config.storage.s3_v2 || config.storage.azure || config.storage.azure_v2 || config.storage.gcs) {
-    // In memory it would vanish at restart, and local disk is not shared by the nodes object storage serves.
-    throw new ConfigError(['database.host: with object storage, metadata needs an external PostgreSQL (set database.host), or legacy metadata in the bucket (database.enabled: false)']);
-  }
-  const root = config.storage.filesystem?.rootdirectory;
-  return config.storage.inmemory || !root ? 'memory://' : join(resolve(root), 'wharf', 'database');
-}
-
-/** Opens the database of the `database` section (no migration check). */
-export async function openDatabase(config: Config, metrics?: Registry): Promise<Database> {
-  if (isEmbedded(config)) {
-    const where = embeddedLocation(config);
-    if (where !== 'memory://') await mkdir(where, { recursive: true });
-    const db = await pgliteDatabase(where);
-    // The embedded database belongs to one process at a time: whoever opens it brings its schema up to date.
-    await migrateUp(db);
-    return db;
-  }
-  return pgDatabase(poolConfig(config.database), metrics);
 }
 
 /**
@@ -75,12 +46,15 @@ async function refuseUnimportedLegacyData(db: Database, driver: StorageDriver): 
 }
 
 /** Builds the metadata store the configuration asks for. */
-export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry): Promise<MetadataBackend> {
+export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry, log?: (msg: string) => void): Promise<MetadataBackend> {
   if (!config.database.enabled) {
     if (config.redis.cache.enabled) throw new ConfigError(['redis.cache.enabled: the Redis cache needs the metadata database (database.enabled)']);
     return { store: legacyMetadataStore(driver), close: async () => undefined };
   }
-  const database = await openDatabase(config, metrics);
+  const database = await openDatabase(config, { metrics, log }).catch((err: Error) => {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${err.message}`]);
+  });
   try {
     const pending = (await migrationStatus(database)).filter((m) => !m.appliedAt);
     if (pending.length > 0) {
@@ -90,8 +64,7 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
   } catch (err) {
     await database.close();
     if (err instanceof ConfigError) throw err;
-    const where = isEmbedded(config) ? `the embedded database at ${embeddedLocation(config)}` : `${config.database.host}:${config.database.port}/${config.database.dbname}`;
-    throw new ConfigError([`database: cannot use ${where}: ${(err as Error).message}`]);
+    throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${(err as Error).message}`]);
   }
   const v = config.validation;
   const store = databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) });

@@ -5,7 +5,7 @@
  * interface over PostgreSQL. Blob bytes are not metadata: they live in storage
  * in both modes (see core/blob-content.ts).
  */
-import type { Digest } from '../registry/digest.js';
+import type { Digest } from '../oci/digest.js';
 
 /** What the registry records about a manifest when it is pushed. */
 export interface ManifestRecord {

@@ -1,5 +1,5 @@
 /** The outbox in the metadata database (database mode; shared by every node). */
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import type { RegistryEvent } from './event.js';
 import type { Outbox, OutboxEntry, OutboxStats } from './outbox.js';
 

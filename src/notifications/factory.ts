@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import type { Database } from '../metadata/database/queryer.js';
+import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import { databaseOutbox } from './db-outbox.js';
 import { fileOutbox } from './file-outbox.js';

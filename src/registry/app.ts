@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HealthChecker } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { serveOpsEndpoint, type MetricsExporter } from '../observability/endpoints.js';
-import { regErr, renderErrors, toRegistryError } from './errors.js';
+import { regErr, renderErrors, toRegistryError } from '../oci/errors.js';
 import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
 import { workerIndex } from '../observability/worker-identity.js';

@@ -3,7 +3,7 @@
  * refusing early on a declared Content-Length over the limit.
  */
 import type { IncomingMessage } from 'node:http';
-import { regErr } from './errors.js';
+import { regErr } from '../oci/errors.js';
 
 /** Reads the whole body; MANIFEST_INVALID (413) when it exceeds `limit` bytes. */
 export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {

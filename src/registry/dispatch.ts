@@ -2,8 +2,8 @@
  * Calls the handler for a matched route and method. Name validation and the
  * read-only check happen here, once, before any handler runs.
  */
-import { regErr } from './errors.js';
-import { assertName } from './names.js';
+import { regErr } from '../oci/errors.js';
+import { assertName } from '../oci/names.js';
 import type { Route } from './routes.js';
 import type { RequestContext } from './context.js';
 import { deleteBlob, getBlob } from './handlers/blobs.js';

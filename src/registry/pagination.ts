@@ -2,7 +2,7 @@
  * The `n` and `last` query parameters of listings, and the `Link` header that
  * points at the next page.
  */
-import { regErr } from './errors.js';
+import { regErr } from '../oci/errors.js';
 
 /** Parsed pagination parameters. */
 export interface PageRequest {

@@ -1,7 +1,7 @@
 /**
  * Parsing of `Range` (blob GET) and `Content-Range` (upload PATCH) headers.
  */
-import { regErr } from './errors.js';
+import { regErr } from '../oci/errors.js';
 
 /** An inclusive byte range. */
 export interface ByteRange {

@@ -10,9 +10,13 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 
-/** Number of processes `http.workers` asks for; 1 with the embedded database, which one process owns. */
+/**
+ * Number of processes `http.workers` asks for; 1 with the inmemory driver,
+ * whose blobs (and scratch database) would differ per process. The embedded
+ * database server is shared: the primary starts it, the workers connect.
+ */
 export function workerCount(config: Config): number {
-  if (config.database.enabled && !config.database.host) return 1;
+  if (config.storage.inmemory) return 1;
   const w = config.http.workers;
   return w === 'auto' ? Math.max(1, availableParallelism()) : w;
 }

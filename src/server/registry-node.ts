@@ -61,7 +61,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? (await createStorageDriver(config.storage, metrics));
-  const { store: metadata, database, cache, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry);
+  const { store: metadata, database, cache, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry, (msg) => log.warn(msg));
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {

@@ -17,7 +17,7 @@
  * A link file holds the digest string (`sha256:…`) and nothing else.
  * `_referrers` starts with `_`, so Distribution's catalog walk skips it.
  */
-import type { Digest } from '../registry/digest.js';
+import type { Digest } from '../oci/digest.js';
 
 /** Root of everything the registry stores. */
 export const V2_ROOT = '/docker/registry/v2';

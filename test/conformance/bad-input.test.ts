@@ -1,7 +1,8 @@
 /**
  * Bad input: every case gets its OCI error code and leaves the data directory
  * (and, in database mode, every metadata table) exactly as it was. Runs in
- * legacy mode and on PostgreSQL.
+ * the default mode (the embedded PostgreSQL server), legacy mode and on an
+ * external PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -14,7 +15,7 @@ import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const noPostgres = await requirePostgres();
 
-for (const mode of ['legacy', 'database'] as const) describe(`bad input is refused with an OCI error and changes nothing (${mode})`, { skip: mode === 'database' ? noPostgres : undefined }, () => {
+for (const mode of ['embedded', 'legacy', 'database'] as const) describe(`bad input is refused with an OCI error and changes nothing (${mode})`, { skip: mode === 'database' ? noPostgres : undefined }, () => {
   let reg: TestRegistry;
   let c: TestClient;
   let img: Awaited<ReturnType<TestClient['pushImage']>>;
@@ -22,7 +23,8 @@ for (const mode of ['legacy', 'database'] as const) describe(`bad input is refus
 
   before(async () => {
     if (mode === 'database') tdb = await createMigratedTestDatabase();
-    reg = await startWharf(tdb ? { database: tdb.section, gc: { disabled: true } } : {});
+    const database = tdb ? tdb.section : { enabled: mode === 'embedded' };
+    reg = await startWharf({ database, gc: { disabled: true } });
     c = new TestClient(reg.url);
     img = await c.pushImage('bad/repo', 'v1');
   });

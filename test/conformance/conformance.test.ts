@@ -27,7 +27,7 @@ const CONFIGS: Record<NonNullable<ConformanceCase['config']> | 'default', Record
   readonly: {},
 };
 
-describe(`registry API conformance (seed ${seed})`, () => {
+describe(`registry API conformance in the default mode, the embedded PostgreSQL server (seed ${seed})`, () => {
   const servers = new Map<string, TestRegistry>();
 
   before(async () => {
@@ -49,6 +49,21 @@ describe(`registry API conformance (seed ${seed})`, () => {
     it(c.name, async () => {
       const server = servers.get(c.config ?? 'default') as TestRegistry;
       await c.run(new TestClient(server.url), `conf/case${i}`);
+    });
+  });
+});
+
+describe(`registry API conformance in legacy mode (seed ${seed})`, () => {
+  let server: TestRegistry;
+  before(async () => {
+    server = await startWharf({ database: { enabled: false } });
+    if (server.node.services.metadata.mode !== 'legacy') throw new Error('expected legacy mode');
+  });
+  after(async () => server?.close());
+
+  shuffled(CASES.filter((c) => c.config === undefined)).forEach((c, i) => {
+    it(c.name, async () => {
+      await c.run(new TestClient(server.url), `legacy/case${i}`);
     });
   });
 });

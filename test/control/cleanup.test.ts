@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
-import type { Database } from '../../src/metadata/database/queryer.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
+import type { Database } from '../../src/db/queryer.js';
 import { scheduleDueCleanups } from '../../src/control/cleanup/scheduler.js';
 import { requirePostgres } from '../support/postgres.js';
 import { startAuthStack, type AuthStack } from '../support/auth-stack.js';

@@ -6,8 +6,6 @@
  * then completes.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -20,6 +18,7 @@ import { testKey } from '../support/auth-stack.js';
 import { TestClient } from '../support/http.js';
 import { until } from '../support/wait.js';
 import { recordRegistryEvents } from '../../src/control/api/events.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = await requirePostgres();
 const log = pino({ level: process.env.WHARF_TEST_LOG ?? 'silent' });
@@ -58,7 +57,7 @@ describe('repository deletion retries', { skip }, () => {
   before(async () => {
     tdb = await createMigratedTestDatabase();
     const key = await testKey();
-    const root = await mkdtemp(join(tmpdir(), 'wharf-retries-'));
+    const root = await tempDir('wharf-retries-');
     const regConfig = parseConfig({
       log: { level: 'warn', accesslog: { disabled: true } },
       http: { addr: '127.0.0.1:0' },

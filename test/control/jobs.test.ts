@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
-import type { Database } from '../../src/metadata/database/queryer.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
+import type { Database } from '../../src/db/queryer.js';
 import { enqueueJob, JobRunner, type Job } from '../../src/control/jobs/queue.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 

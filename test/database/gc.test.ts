@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
-import type { Database } from '../../src/metadata/database/queryer.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
+import type { Database } from '../../src/db/queryer.js';
 import { reviewNextBlob } from '../../src/gc/blob-review.js';
 import { reviewNextManifest } from '../../src/gc/manifest-review.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
@@ -82,8 +82,9 @@ describe('online garbage collection', { skip }, () => {
       assert.ok(existsSync(blobFile(reg.root, a.layer)), 'still referenced by repository B');
       assert.equal((await c.req('GET', `/v2/gc/share-b/blobs/${a.layer}`)).status, 200);
       await c.req('DELETE', '/v2/gc/share-b/manifests/v1');
-      await until('the shared blob to go', async () => !existsSync(blobFile(reg.root, a.layer)));
-      assert.equal((await db.query('t', 'SELECT 1 FROM blobs WHERE digest = $1', [a.layer])).length, 0);
+      // The agent deletes from storage first and the row second: wait on the row, the last step, then check both.
+      await until('the shared blob row to go', async () => (await db.query('t', 'SELECT 1 FROM blobs WHERE digest = $1', [a.layer])).length === 0);
+      assert.ok(!existsSync(blobFile(reg.root, a.layer)), 'the shared blob is gone from storage');
     });
   });
 

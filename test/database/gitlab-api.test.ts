@@ -43,7 +43,7 @@ describe('/gitlab/v1 API', { skip }, () => {
     const r = await c.req('GET', '/gitlab/v1/');
     assert.equal(r.status, 200);
     assert.equal(r.body.length, 0);
-    const legacy = await startWharf();
+    const legacy = await startWharf({ database: { enabled: false } });
     try {
       assert.equal((await new TestClient(legacy.url).req('GET', '/gitlab/v1/')).status, 404);
     } finally {

@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
 import { startDistribution } from '../support/distribution.js';
 import { TestClient } from '../support/http.js';
 import { OciLayout, type Desc } from '../support/oci-layout.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf } from '../support/wharf.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = (await requirePostgres()) ?? requireCommand('skopeo') ?? requireCommand('docker-registry');
 const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
@@ -50,7 +50,7 @@ describe('import from legacy metadata', { skip }, () => {
   }
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'wharf-import-'));
+    work = await tempDir('wharf-import-');
     root = join(work, 'data');
     const layout = await OciLayout.create(join(work, 'src'));
     image = await layout.image({ tag: 'v1', layers: 2 });
@@ -91,7 +91,7 @@ describe('import from legacy metadata', { skip }, () => {
     const reg = await startWharf({ database: tdb.section }, root);
     try {
       assert.equal(reg.node.services.metadata.mode, 'database');
-      const out = await mkdtemp(join(work, 'pull-'));
+      const out = await tempDir('pull-', work);
       await run('skopeo', ['copy', ...TLS, `docker://${reg.host}/imp/img:v1`, `oci:${out}:v1`]);
       const raw = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/imp/img:v1`]);
       assert.equal(sha(raw), image.digest);
@@ -124,7 +124,7 @@ describe('import from legacy metadata', { skip }, () => {
 
   it('an import killed midway resumes where it stopped', async () => {
     // Thirty more repositories, pushed by Wharf in legacy mode into the same directory.
-    const legacy = await startWharf({}, root);
+    const legacy = await startWharf({ database: { enabled: false } }, root);
     const c = new TestClient(legacy.url);
     for (let i = 0; i < 30; i++) await c.pushImage(`imp/many/r${String(i).padStart(2, '0')}`, 'v1');
     await legacy.close();

@@ -1,16 +1,16 @@
 /** Migrations on the real PostgreSQL: up, status, the checked-in schema dump, down, and the CLI. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
-import { migrateDown, migrateUp, migrationStatus } from '../../src/metadata/database/migrator.js';
-import { MIGRATIONS } from '../../src/metadata/database/migrations/index.js';
-import { dumpSchema } from '../../src/metadata/database/schema-dump.js';
-import type { Database } from '../../src/metadata/database/queryer.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
+import { migrateDown, migrateUp, migrationStatus } from '../../src/db/migrator.js';
+import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { dumpSchema } from '../../src/db/schema-dump.js';
+import type { Database } from '../../src/db/queryer.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = await requirePostgres();
 const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
@@ -31,7 +31,7 @@ describe('database migrations', { skip }, () => {
     assert.deepEqual(await migrateUp(db), MIGRATIONS.map((m) => m.id));
     assert.deepEqual(await migrateUp(db), [], 'a second run applies nothing');
     assert.ok((await migrationStatus(db)).every((m) => m.appliedAt instanceof Date));
-    const want = await readFile(new URL('../../src/metadata/database/schema.txt', import.meta.url), 'utf8');
+    const want = await readFile(new URL('../../src/db/schema.txt', import.meta.url), 'utf8');
     assert.equal(await dumpSchema(db), want, 'schema.txt is stale: run npm run schema:dump');
     assert.deepEqual(await migrateDown(db, MIGRATIONS.length), MIGRATIONS.map((m) => m.id).reverse());
     const tables = await db.query<{ t: string }>('t', "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
@@ -39,7 +39,7 @@ describe('database migrations', { skip }, () => {
   });
 
   it('wharf database migrate up|status|down work from the command line', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-migrate-'));
+    const dir = await tempDir('wharf-migrate-');
     const cfg = join(dir, 'config.yml');
     const s = tdb.section;
     await writeFile(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}\ndatabase:\n  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`);

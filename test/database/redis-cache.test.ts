@@ -58,7 +58,7 @@ describe('Redis cache of tag lookups', { skip }, () => {
   });
 
   it('refuses the cache in legacy mode', async () => {
-    await assert.rejects(startWharf({ redis: { cache: REDIS_CACHE } }), /redis\.cache\.enabled: the Redis cache needs the metadata database/);
+    await assert.rejects(startWharf({ database: { enabled: false }, redis: { cache: REDIS_CACHE } }), /redis\.cache\.enabled: the Redis cache needs the metadata database/);
   });
 });
 

@@ -2,17 +2,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/distribution.js';
+import { tempDir } from '../support/temp.js';
 
 const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
 
 describe('wharf CLI', () => {
   it('config verify accepts a valid file and names the key of an invalid one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-cli-'));
+    const dir = await tempDir('wharf-cli-');
     await writeFile(join(dir, 'ok.yml'), 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/x\n');
     await writeFile(join(dir, 'bad.yml'), 'version: 0.1\nstorage:\n  filesystem:\n    rootdir: /tmp/x\n');
     const ok = spawnSync(process.execPath, [BIN, 'config', 'verify', join(dir, 'ok.yml')], { encoding: 'utf8' });
@@ -24,7 +24,7 @@ describe('wharf CLI', () => {
   });
 
   it('serve with no config runs registry and control plane with token auth, data under ./data', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'wharf-cli-'));
+    const cwd = await tempDir('wharf-cli-');
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const proc = spawn(process.execPath, [BIN, 'serve'], { cwd, env: { ...process.env, REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`, WHARF_ROOT_PASSWORD: 'first-admin-password' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +49,7 @@ describe('wharf CLI', () => {
       const metrics = await (await fetch(`${base}/metrics`)).text();
       assert.match(metrics, /wharf_http_requests_total\{method="GET",route="base",status="401",worker="\d"\} 2/);
       assert.match(metrics, /wharf_storage_operation_duration_seconds_bucket/);
-      assert.ok(existsSync(join(cwd, 'data', 'wharf', 'database')), 'embedded database under ./data');
+      assert.ok(existsSync(join(cwd, 'data', 'wharf', 'postgres', 'data', 'PG_VERSION')), 'embedded PostgreSQL cluster under ./data');
       assert.ok(existsSync(join(cwd, 'data', 'wharf', 'auth', 'token.crt')), 'signing certificate generated under ./data');
       const line = out.split('\n').find((l) => l.includes('registry listening'));
       assert.ok(line, 'JSON start-up log line');
@@ -63,7 +63,7 @@ describe('wharf CLI', () => {
   });
 
   it('admin create-user and create-token write to the database the config names', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-cli-admin-'));
+    const dir = await tempDir('wharf-cli-admin-');
     const cfg = join(dir, 'config.yml');
     await writeFile(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n`);
     const made = spawnSync(process.execPath, [BIN, 'admin', 'create-user', 'alice', cfg, '--admin', '--password-stdin'], { encoding: 'utf8', input: 'alice-password-1\n' });

@@ -5,16 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sha256, TestClient } from '../support/http.js';
 import { spawnWharf } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 describe('cluster mode', () => {
   it('serves uploads, pulls and metrics across two worker processes', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'wharf-cluster-'));
+    const work = await tempDir('wharf-cluster-');
     const wharf = await spawnWharf(join(work, 'data'), work, 2);
     try {
       // The test client opens a new connection per request, so requests alternate between the workers.

@@ -6,18 +6,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sha256, TestClient } from '../support/http.js';
 import { spawnWharf } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
-describe('SIGKILL mid-upload', () => {
+/** The default mode (the embedded PostgreSQL server, stopped by its watchdog when Wharf dies) and legacy link files. */
+const MODES = { embedded: '', legacy: '  enabled: false\n' };
+
+for (const [mode, databaseYaml] of Object.entries(MODES)) describe(`SIGKILL mid-upload (${mode} metadata)`, () => {
   it('restarts and serves every committed blob intact, and nothing partial', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'wharf-crash-'));
+    const work = await tempDir('wharf-crash-');
     const root = join(work, 'data');
-    let wharf = await spawnWharf(root, work);
+    let wharf = await spawnWharf(root, work, 1, '', databaseYaml);
     const c = new TestClient(wharf.url);
     const committed = new Map<string, Buffer>();
     for (let i = 0; i < 20; i++) {
@@ -57,7 +59,7 @@ describe('SIGKILL mid-upload', () => {
     await wharf.kill('SIGKILL');
     await Promise.all([inflight, ...burst]);
 
-    wharf = await spawnWharf(root, work);
+    wharf = await spawnWharf(root, work, 1, '', databaseYaml);
     const c2 = new TestClient(wharf.url);
     try {
       for (const [digest, data] of committed) {

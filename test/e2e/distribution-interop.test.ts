@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout, type Desc } from '../support/oci-layout.js';
 import { startDistribution, type DistributionProcess } from '../support/distribution.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo') ?? requireCommand('docker-registry');
 const TLS = ['--src-tls-verify=false', '--dest-tls-verify=false'];
@@ -26,10 +26,10 @@ describe('interop with CNCF Distribution on a shared data directory', { skip }, 
   let index: Desc;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'wharf-interop-'));
+    work = await tempDir('wharf-interop-');
     const root = join(work, 'data');
     dist = await startDistribution(root, work);
-    wharf = await startWharf({}, root);
+    wharf = await startWharf({ database: { enabled: false } }, root);
     layout = await OciLayout.create(join(work, 'src'));
     image = await layout.image({ tag: 'v1', layers: 2 });
     index = await layout.multiArch('multi');
@@ -41,7 +41,7 @@ describe('interop with CNCF Distribution on a shared data directory', { skip }, 
   });
 
   async function manifestDigest(host: string, ref: string): Promise<string> {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await tempDir('out-', work);
     await run('skopeo', ['copy', ...TLS, `docker://${host}/${ref}`, `dir:${out}`]);
     return sha(await readFile(join(out, 'manifest.json')));
   }

@@ -3,14 +3,14 @@
  * and the separate debug server (`http.debug.addr`) with health and metrics.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('openssl') ?? requireCommand('skopeo');
 
@@ -19,7 +19,7 @@ describe('TLS and the debug listener', { skip }, () => {
   let work: string;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'wharf-tls-'));
+    work = await tempDir('wharf-tls-');
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'key.pem'), '-out', join(work, 'ca.crt')]);
     reg = await startWharf({
       http: { tls: { certificate: join(work, 'ca.crt'), key: join(work, 'key.pem') }, debug: { addr: '127.0.0.1:0', prometheus: { enabled: true, path: '/metrics' } } },

@@ -7,8 +7,6 @@
  * node when a tag moves.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -21,10 +19,12 @@ import { requireCommand, skopeoCopy } from '../support/tools.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { REDIS_CACHE, requireRedis } from '../support/redis.js';
 import { startS3Emulator, type S3Emulator } from '../support/s3.js';
+import { requireEmulator } from '../support/emulators.js';
 import { testKey } from '../support/auth-stack.js';
 import { sha256, TestClient } from '../support/http.js';
+import { tempDir } from '../support/temp.js';
 
-const skip = requireCommand('skopeo') ?? (await requirePostgres()) ?? (await requireRedis());
+const skip = requireCommand('skopeo') ?? (await requirePostgres()) ?? (await requireRedis()) ?? requireEmulator('s3rver');
 const log = pino({ level: process.env.WHARF_TEST_LOG ?? 'silent' });
 const CREDS = ['--src-creds', 'root:root-password-1234', '--dest-creds', 'root:root-password-1234'];
 
@@ -61,7 +61,7 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
     cp = await startRegistryNode(parseConfig({
       log: { level: 'warn', accesslog: { disabled: true } },
       http: { addr: '127.0.0.1:0' },
-      storage: { filesystem: { rootdirectory: await mkdtemp(join(tmpdir(), 'wharf-cp-')) } },
+      storage: { filesystem: { rootdirectory: await tempDir('wharf-cp-') } },
       database: tdb.section,
       controlplane: { standalone: true, registryurl: 'http://127.0.0.1:1', key: key.key, certificate: key.certificate },
     }), { log, rootPassword: 'root-password-1234' });
@@ -81,7 +81,7 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
     const root = { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}`, 'Content-Type': 'application/json' };
     const g = await (await fetch(`${cp.url}/api/v4/groups`, { method: 'POST', headers: root, body: JSON.stringify({ path: 'scale' }) })).json();
     await fetch(`${cp.url}/api/v4/projects`, { method: 'POST', headers: root, body: JSON.stringify({ path: 'app', namespace_id: g.id }) });
-    work = await mkdtemp(join(tmpdir(), 'wharf-multi-'));
+    work = await tempDir('wharf-multi-');
     layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'one', layers: 2, layerSize: 100_000 });
     await layout.image({ tag: 'two', layers: 1, layerSize: 100_000 });

@@ -7,9 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
@@ -19,6 +18,7 @@ import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '
 import { startDistribution } from '../support/distribution.js';
 import { TestClient } from '../support/http.js';
 import { until } from '../support/wait.js';
+import { tempDir } from '../support/temp.js';
 
 const noSkopeo = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
@@ -66,7 +66,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
   before(async () => {
     await listener.start();
     reg = await startWharf({ notifications: { endpoints: [endpoint(listener.url)] } });
-    layout = await OciLayout.create(join(await mkdtemp(join(tmpdir(), 'wharf-notify-')), 'src'));
+    layout = await OciLayout.create(join(await tempDir('wharf-notify-'), 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 10_000 });
     await layout.flush();
   });
@@ -97,7 +97,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
     const pushIndex = listener.events.indexOf(push);
     assert.ok(blobPushes.every((b) => listener.events.indexOf(b) < pushIndex), 'in order: blobs before the manifest');
 
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-notify-dist-'));
+    const dir = await tempDir('wharf-notify-dist-');
     const distListener = new Listener();
     await distListener.start();
     const dist = await startDistribution(join(dir, 'data'), dir, `notifications:\n  endpoints:\n    - name: l\n      url: ${distListener.url}\n      timeout: 1s\n      threshold: 1\n      backoff: 100ms\n`);
@@ -133,7 +133,7 @@ describe('durable delivery', { skip: noPostgres }, () => {
     const port = Number(new URL(listener.url).port);
     await listener.stop(); // down: nothing listens on the port
     const config = { database: tdb.section, notifications: { endpoints: [endpoint(listener.url, { maxretries: 1000, ignore: { mediatypes: ['application/octet-stream'], actions: ['pull'] } })] } };
-    const root = await mkdtemp(join(tmpdir(), 'wharf-notify-durable-'));
+    const root = await tempDir('wharf-notify-durable-');
     let reg = await startWharf(config, root);
     const client = new TestClient(reg.url);
     const tags = Array.from({ length: 100 }, (_, i) => `t${String(i).padStart(3, '0')}`);
@@ -162,9 +162,9 @@ describe('failed events, listed and replayed (legacy mode, file outbox)', () => 
     const listener = new Listener();
     await listener.start();
     listener.status = 500;
-    const root = await mkdtemp(join(tmpdir(), 'wharf-notify-failed-'));
+    const root = await tempDir('wharf-notify-failed-');
     const ep = endpoint(listener.url, { maxretries: 2, backoff: '50ms', ignore: { mediatypes: ['application/octet-stream'], actions: ['pull'] } });
-    const reg = await startWharf({ notifications: { endpoints: [ep] }, http: { workers: 1 } }, root);
+    const reg = await startWharf({ database: { enabled: false }, notifications: { endpoints: [ep] }, http: { workers: 1 } }, root);
     try {
       const client = new TestClient(reg.url);
       await client.pushImage('failing/app', 'one');

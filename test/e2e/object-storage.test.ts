@@ -5,8 +5,6 @@
  * succeeds once it is back.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
@@ -17,7 +15,9 @@ import { startS3Emulator, type S3Emulator } from '../support/s3.js';
 import { sha256, TestClient } from '../support/http.js';
 import { startAzurite } from '../support/azurite.js';
 import { startGcsEmulator, writeServiceAccountKey } from '../support/gcs.js';
+import { requireEmulator } from '../support/emulators.js';
 import { pushPullFollowRedirect } from '../support/redirects.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
@@ -30,7 +30,7 @@ const SETUPS = [
   { name: 'database metadata, redirects on', redirect: true, database: true },
 ];
 
-describe('storage on an S3 emulator', { skip }, () => {
+describe('storage on an S3 emulator', { skip: skip ?? requireEmulator('s3rver') }, () => {
   let s3: S3Emulator;
   let layout: OciLayout;
   let work: string;
@@ -38,7 +38,7 @@ describe('storage on an S3 emulator', { skip }, () => {
 
   before(async () => {
     s3 = await startS3Emulator();
-    work = await mkdtemp(join(tmpdir(), 'wharf-s3-e2e-'));
+    work = await tempDir('wharf-s3-e2e-');
     layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 300_000 });
     await layout.flush();
@@ -104,7 +104,7 @@ describe('storage on an S3 emulator', { skip }, () => {
     }
   });
 
-  it('skopeo push and pull with storage on Azurite, redirects on', async () => {
+  it('skopeo push and pull with storage on Azurite, redirects on', { skip: requireEmulator('azurite') }, async () => {
     const azurite = await startAzurite();
     try {
       await azurite.createContainer('registry');
@@ -121,7 +121,7 @@ describe('storage on an S3 emulator', { skip }, () => {
     }
   });
 
-  it('skopeo push and pull with storage on the GCS emulator, redirects on', async () => {
+  it('skopeo push and pull with storage on the GCS emulator, redirects on', { skip: requireEmulator('firebase-tools') }, async () => {
     await writeServiceAccountKey(join(work, 'gcs-key.json'));
     const gcs = await startGcsEmulator(join(work, 'gcs-key.json'));
     try {

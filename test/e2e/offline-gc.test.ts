@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
@@ -18,6 +17,7 @@ import { startDistribution } from '../support/distribution.js';
 import { startWharf } from '../support/wharf.js';
 import { snapshot } from '../support/snapshot.js';
 import { sha256, TestClient } from '../support/http.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo') ?? requireCommand('docker-registry');
 const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
@@ -41,7 +41,7 @@ describe('offline garbage collection, side by side with Distribution', { skip },
   let source: string;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'wharf-offline-gc-'));
+    work = await tempDir('wharf-offline-gc-');
     source = join(work, 'source');
     const dist = await startDistribution(source, work);
     try {
@@ -87,7 +87,7 @@ describe('offline garbage collection, side by side with Distribution', { skip },
       assert.deepEqual(left, await blobsIn(theirs));
       assert.ok(left.length < before.length, 'something was collected');
       // Every tagged image still pulls from Wharf serving the collected directory.
-      const reg = await startWharf({}, ours);
+      const reg = await startWharf({ database: { enabled: false } }, ours);
       try {
         for (const ref of TAGGED) await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/${ref}`, `oci:${join(work, `pulled-${untagged}`)}:${ref.replace(':', '-')}`]);
       } finally {

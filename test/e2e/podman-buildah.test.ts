@@ -4,14 +4,14 @@
  * to another repository, and the digests agree.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireCommand, run } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { requirePostgres } from '../support/postgres.js';
 import { PASSWORD, startAuthStack, type AuthStack } from '../support/auth-stack.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('buildah') ?? requireCommand('podman');
 
@@ -22,7 +22,7 @@ describe('buildah and podman end-to-end', { skip }, () => {
 
   before(async () => {
     reg = await startWharf();
-    work = await mkdtemp(join(tmpdir(), 'wharf-containers-'));
+    work = await tempDir('wharf-containers-');
     storage = ['--storage-driver', 'vfs', '--root', join(work, 'root'), '--runroot', join(work, 'runroot')];
   });
   after(async () => {
@@ -60,7 +60,7 @@ describe('buildah and podman through token auth', { skip: skip ?? (await require
 
   before(async () => {
     s = await startAuthStack();
-    work = await mkdtemp(join(tmpdir(), 'wharf-containers-auth-'));
+    work = await tempDir('wharf-containers-auth-');
     storage = ['--storage-driver', 'vfs', '--root', join(work, 'root'), '--runroot', join(work, 'runroot')];
     const g = await s.api('POST', '/groups', s.rootCreds, { path: 'team' });
     const p = await s.api('POST', '/projects', s.rootCreds, { path: 'app', namespace_id: g.body.id });

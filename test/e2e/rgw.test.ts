@@ -5,8 +5,6 @@
  * to one open multipart upload.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
@@ -16,6 +14,7 @@ import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { requireRgw, startRgw } from '../support/rgw.js';
 import type { S3Emulator } from '../support/s3.js';
 import { sha256, TestClient } from '../support/http.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo') ?? requireRgw();
 
@@ -28,7 +27,7 @@ describe('storage on Ceph RGW', { skip }, () => {
     rgw = await startRgw();
     await rgw.createBucket('registry');
     reg = await startWharf({ storage: { s3: { ...rgw.section('registry', '/wharf'), chunksize: 5 * 1024 * 1024 }, delete: { enabled: true } } });
-    work = await mkdtemp(join(tmpdir(), 'wharf-rgw-e2e-'));
+    work = await tempDir('wharf-rgw-e2e-');
   });
   after(async () => {
     await reg?.close();

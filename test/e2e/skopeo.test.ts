@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout, type Desc } from '../support/oci-layout.js';
@@ -14,13 +13,15 @@ import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 import { startWharf, type TestRegistry } from '../support/wharf.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { REDIS_CACHE, requireRedis } from '../support/redis.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo');
 const noPostgres = await requirePostgres();
 const noRedis = noPostgres ?? (await requireRedis());
 
 /** The metadata setups every skopeo case runs in. */
-const SETUPS: Array<{ mode: 'legacy' | 'database' | 'database+redis'; skip: string | undefined }> = [
+const SETUPS: Array<{ mode: 'embedded' | 'legacy' | 'database' | 'database+redis'; skip: string | undefined }> = [
+  { mode: 'embedded', skip },
   { mode: 'legacy', skip },
   { mode: 'database', skip: skip ?? noPostgres },
   { mode: 'database+redis', skip: skip ?? noRedis },
@@ -37,10 +38,11 @@ for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`
   let work: string;
 
   before(async () => {
-    if (setup.mode !== 'legacy') tdb = await createMigratedTestDatabase();
-    reg = await startWharf(tdb ? { database: tdb.section, ...(setup.mode === 'database+redis' ? { redis: { cache: REDIS_CACHE } } : {}) } : {});
-    assert.equal(reg.node.services.metadata.mode, setup.mode);
-    work = await mkdtemp(join(tmpdir(), 'wharf-skopeo-'));
+    if (setup.mode.startsWith('database')) tdb = await createMigratedTestDatabase();
+    const database = tdb ? tdb.section : { enabled: setup.mode === 'embedded' };
+    reg = await startWharf({ database, ...(setup.mode === 'database+redis' ? { redis: { cache: REDIS_CACHE } } : {}) });
+    assert.equal(reg.node.services.metadata.mode, setup.mode === 'embedded' ? 'database' : setup.mode);
+    work = await tempDir('wharf-skopeo-');
     layout = await OciLayout.create(join(work, 'src'));
     image = await layout.image({ tag: 'v1', layers: 3, layerSize: 300_000 });
     index = await layout.multiArch('multi');
@@ -55,7 +57,7 @@ for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`
   const pushedDigest = (src: string, dest: string, extra: string[] = []) => skopeoCopy(src, dest, extra);
 
   async function pulledManifestDigest(ref: string, extra: string[] = []): Promise<string> {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await tempDir('out-', work);
     await run('skopeo', ['copy', ...TLS, ...extra, ref, `dir:${out}`]);
     return sha(await readFile(join(out, 'manifest.json')));
   }
@@ -89,7 +91,7 @@ for (const setup of SETUPS) describe(`skopeo end-to-end, ${setup.mode} metadata`
       const childRaw = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/e2e/multi@${child.digest}`]);
       assert.equal(sha(Buffer.from(childRaw)), child.digest);
     }
-    const out = await mkdtemp(join(work, 'oci-out-'));
+    const out = await tempDir('oci-out-', work);
     await run('skopeo', ['copy', ...TLS, '--all', `docker://${reg.host}/e2e/multi:latest`, `oci:${out}:multi`]);
     const outIndex = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: Desc[] };
     assert.equal(outIndex.manifests[0]?.digest, index.digest);

@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OciLayout } from '../support/oci-layout.js';
@@ -16,6 +15,7 @@ import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { PASSWORD, startAuthStack, testKey, type AuthStack } from '../support/auth-stack.js';
 import { freePort, startDistribution, type DistributionProcess } from '../support/distribution.js';
+import { tempDir } from '../support/temp.js';
 
 const skip = requireCommand('skopeo') ?? (await requirePostgres());
 const noDistribution = skip ?? requireCommand('docker-registry');
@@ -31,7 +31,7 @@ describe('token auth with skopeo', { skip }, () => {
 
   before(async () => {
     s = await startAuthStack();
-    work = await mkdtemp(join(tmpdir(), 'wharf-token-e2e-'));
+    work = await tempDir('wharf-token-e2e-');
     layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 100_000 });
     await layout.flush();
@@ -77,7 +77,7 @@ describe('token auth with skopeo', { skip }, () => {
   describe('CNCF Distribution authenticated by Wharf', { skip: noDistribution }, () => {
     let dist: DistributionProcess;
     before(async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'wharf-dist-auth-'));
+      const dir = await tempDir('wharf-dist-auth-');
       dist = await startDistribution(join(dir, 'data'), dir, `auth:\n  token:\n    realm: ${s.url}/jwt/auth\n    service: container_registry\n    issuer: wharf-issuer\n    rootcertbundle: ${s.key.certificate}\n`);
     });
     after(() => dist?.stop());
@@ -102,7 +102,7 @@ describe('registry and control plane as separate processes', { skip }, () => {
   let cpUrl: string;
 
   async function serve(name: string, yaml: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), `wharf-${name}-`));
+    const dir = await tempDir(`wharf-${name}-`);
     await writeFile(join(dir, 'config.yml'), yaml);
     const proc = spawn(process.execPath, [BIN, 'serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
@@ -126,7 +126,7 @@ describe('registry and control plane as separate processes', { skip }, () => {
     cpUrl = `http://127.0.0.1:${cpPort}`;
     registryUrl = `http://127.0.0.1:${regPort}`;
     const db = (t: TestDatabase) => `database:\n  host: ${t.section.host}\n  port: ${t.section.port}\n  user: ${t.section.user}\n  dbname: ${t.section.dbname}\n  sslmode: disable\n`;
-    const data = await mkdtemp(join(tmpdir(), 'wharf-split-data-'));
+    const data = await tempDir('wharf-split-data-');
     await serve('control-plane', `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/cp\nhttp:\n  addr: 127.0.0.1:${cpPort}\n  workers: 1\n${db(cpDb)}controlplane:\n  standalone: true\n  registryurl: ${registryUrl}\n  key: ${key.key}\n  certificate: ${key.certificate}\n  notificationsecret: split-secret\n`, { WHARF_ROOT_PASSWORD: 'root-password-1234' });
     await serve('registry', `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/registry\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${regPort}\n  workers: 1\n${db(regDb)}controlplane:\n  enabled: false\nauth:\n  token:\n    realm: ${cpUrl}/jwt/auth\n    service: container_registry\n    issuer: wharf-issuer\n    rootcertbundle: ${key.certificate}\n`);
   });
@@ -149,7 +149,7 @@ describe('registry and control plane as separate processes', { skip }, () => {
     assert.match(challenge, new RegExp(`realm="${cpUrl}/jwt/auth"`));
     const g = await (await fetch(`${cpUrl}/api/v4/groups`, { method: 'POST', headers: root, body: JSON.stringify({ path: 'split' }) })).json();
     const p = await (await fetch(`${cpUrl}/api/v4/projects`, { method: 'POST', headers: root, body: JSON.stringify({ path: 'app', namespace_id: g.id }) })).json();
-    const work = await mkdtemp(join(tmpdir(), 'wharf-split-'));
+    const work = await tempDir('wharf-split-');
     const layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 1, layerSize: 50_000 });
     await layout.flush();

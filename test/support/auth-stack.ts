@@ -4,14 +4,14 @@
  * tokens from `/jwt/auth`, and a signing key pair generated once per test
  * process (2048-bit, so tests do not wait for 4096-bit key generation).
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import { generateKeyFiles } from '../../src/control/signing-key.js';
 import { startRegistryNode, type RegistryNode } from '../../src/server/registry-node.js';
 import { createMigratedTestDatabase, type TestDatabase } from './postgres.js';
+import { tempDir } from './temp.js';
 
 /** Files of the test signing key. */
 export interface TestKey {
@@ -26,7 +26,7 @@ let shared: Promise<TestKey> | undefined;
 /** A key pair and certificate for tests (`controlplane.key`/`certificate`, `rootcertbundle`). */
 export function testKey(name = 'shared'): Promise<TestKey> {
   const make = async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), `wharf-key-${name}-`)), 'auth');
+    const dir = join(await tempDir(`wharf-key-${name}-`), 'auth');
     await generateKeyFiles(dir, 2048);
     const key = join(dir, 'token.key');
     const certificate = join(dir, 'token.crt');
@@ -80,7 +80,7 @@ export const PASSWORD = 'correct-horse-battery';
 
 /** Starts the stack; `config` is merged over the defaults. */
 export async function startAuthStack(config: Record<string, unknown> = {}, database?: TestDatabase): Promise<AuthStack> {
-  const root = await mkdtemp(join(tmpdir(), 'wharf-auth-data-'));
+  const root = await tempDir('wharf-auth-data-');
   const key = await testKey();
   const db = database ?? (await createMigratedTestDatabase());
   const cfg = parseConfig({

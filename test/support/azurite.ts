@@ -4,12 +4,11 @@
  * directory, and the `storage.azure` section pointing at it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { freePort } from './distribution.js';
 import { until } from './wait.js';
+import { emulatorBin } from './emulators.js';
+import { tempDir } from './temp.js';
 
 /** Azurite's fixed development account. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -23,12 +22,12 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-const BIN = new URL('../../node_modules/.bin/azurite-blob', import.meta.url).pathname;
+const BIN = emulatorBin('azurite-blob');
 
 /** Starts azurite-blob on a free port. */
 export async function startAzurite(): Promise<Azurite> {
   const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'wharf-azurite-'));
+  const dir = await tempDir('wharf-azurite-');
   const proc: ChildProcess = spawn(BIN, ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));

@@ -19,11 +19,9 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-
-const require = createRequire(import.meta.url);
+import { emulatorRequire } from './emulators.js';
 
 interface FirebaseStorageEmulator {
   getName(): string;
@@ -72,9 +70,9 @@ export async function writeServiceAccountKey(path: string): Promise<void> {
 
 /** Starts the Firebase storage emulator and the front on free ports. */
 export async function startGcsEmulator(keyfile: string): Promise<GcsEmulator> {
-  const { StorageEmulator } = require('firebase-tools/lib/emulator/storage/index.js') as { StorageEmulator: new (args: Record<string, unknown>) => FirebaseStorageEmulator };
-  const { createApp } = require('firebase-tools/lib/emulator/storage/server.js') as { createApp: (project: string, e: FirebaseStorageEmulator) => Promise<ExpressApp> };
-  const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry.js') as { EmulatorRegistry: { set(name: string, e: FirebaseStorageEmulator): void } };
+  const { StorageEmulator } = emulatorRequire('firebase-tools/lib/emulator/storage/index.js') as { StorageEmulator: new (args: Record<string, unknown>) => FirebaseStorageEmulator };
+  const { createApp } = emulatorRequire('firebase-tools/lib/emulator/storage/server.js') as { createApp: (project: string, e: FirebaseStorageEmulator) => Promise<ExpressApp> };
+  const { EmulatorRegistry } = emulatorRequire('firebase-tools/lib/emulator/registry.js') as { EmulatorRegistry: { set(name: string, e: FirebaseStorageEmulator): void } };
 
   const args: Record<string, unknown> = { projectId: 'wharf-test', host: '127.0.0.1', port: 0, rules: [], auto_download: false };
   const emulator = new StorageEmulator(args);

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrateUp } from '../../src/metadata/database/migrator.js';
-import { pgDatabase } from '../../src/metadata/database/pg-database.js';
+import { migrateUp } from '../../src/db/migrator.js';
+import { pgDatabase } from '../../src/db/pg-database.js';
 
 const ADMIN = { host: process.env.WHARF_TEST_PGHOST ?? '127.0.0.1', port: Number(process.env.WHARF_TEST_PGPORT ?? 5432), user: process.env.WHARF_TEST_PGUSER ?? 'postgres', database: 'postgres' };
 

@@ -18,15 +18,16 @@ const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
 
 /**
  * Starts `wharf serve` on a free port with storage at `root`, with `workers`
- * processes; metadata in legacy mode unless `databaseYaml` gives the
- * `database:` section's body; `storageYaml` replaces the filesystem driver
+ * processes; metadata in the default mode (the embedded PostgreSQL server)
+ * unless `databaseYaml` gives the `database:` section's body (`  enabled:
+ * false\n` for legacy); `storageYaml` replaces the filesystem driver
  * (the lines under `storage:`, indented by two).
  */
-export async function spawnWharf(root: string, configDir: string, workers: number | 'auto' = 1, extraYaml = '', databaseYaml = '  enabled: false\n', storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`): Promise<WharfProcess> {
+export async function spawnWharf(root: string, configDir: string, workers: number | 'auto' = 1, extraYaml = '', databaseYaml = '', storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`, as?: { uid: number; gid: number }): Promise<WharfProcess> {
   const p = await freePort();
   const cfg = join(configDir, `wharf-${p}.yml`);
   await writeFile(cfg, `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n${storageYaml}  delete:\n    enabled: true\ndatabase:\n${databaseYaml}http:\n  addr: 127.0.0.1:${p}\n  workers: ${workers}\n${extraYaml}`);
-  const proc = spawn(process.execPath, [BIN, 'serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}) });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

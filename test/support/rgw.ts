@@ -10,14 +10,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './distribution.js';
 import { requireCommand } from './tools.js';
 import { until } from './wait.js';
 import type { S3Emulator } from './s3.js';
+import { tempDir } from './temp.js';
 
 export const RGW_ACCESS_KEY = 'WHARFRGWACCESS';
 export const RGW_SECRET_KEY = 'wharf-rgw-secret-key-for-tests';
@@ -34,7 +34,7 @@ export function requireRgw(): string | undefined {
 
 /** Starts a one-node Ceph with a gateway; `memoryBytes` bounds the OSD's in-memory store. */
 export async function startRgw(memoryBytes = 2 * 1024 ** 3): Promise<S3Emulator> {
-  const dir = await mkdtemp(join(tmpdir(), 'wharf-rgw-'));
+  const dir = await tempDir('wharf-rgw-');
   const [monPort, rgwPort] = [await freePort(), await freePort()];
   const conf = join(dir, 'ceph.conf');
   const fsid = randomUUID();

@@ -4,11 +4,10 @@
  * not check request signatures, and it has no UploadPartCopy: the driver's
  * fallbacks for services without part copies run here.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import S3rver from 's3rver';
+import type S3rverType from 's3rver';
+import { emulatorRequire } from './emulators.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { tempDir } from './temp.js';
 
 /** A running emulator. */
 export interface S3Emulator {
@@ -24,7 +23,8 @@ export interface S3Emulator {
 
 /** Starts s3rver on a free port (or `port`). */
 export async function startS3Emulator(port = 0): Promise<S3Emulator> {
-  const directory = await mkdtemp(join(tmpdir(), 'wharf-s3rver-'));
+  const S3rver = emulatorRequire('s3rver') as typeof S3rverType;
+  const directory = await tempDir('wharf-s3rver-');
   let server = new S3rver({ port, address: '127.0.0.1', silent: true, directory });
   const info = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${info.port}`;

@@ -3,10 +3,10 @@
  * deciding loudly whether a test that needs one can run.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from './temp.js';
 
 const pexec = promisify(execFile);
 
@@ -40,7 +40,7 @@ export async function run(cmd: string, args: string[], opts: { timeoutMs?: numbe
 
 /** `skopeo copy` without TLS verification (plus `extra` flags); resolves to the digest of the manifest copied. */
 export async function skopeoCopy(src: string, dest: string, extra: string[] = []): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'wharf-digest-'));
+  const dir = await tempDir('wharf-digest-');
   try {
     await run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--digestfile', join(dir, 'digest'), ...extra, src, dest]);
     return (await readFile(join(dir, 'digest'), 'utf8')).trim();

@@ -12,7 +12,7 @@ import { checkManifestDelete, checkTagDelete, checkTagPush } from '../../src/aut
 import { hashPassword, verifyPassword } from '../../src/control/passwords.js';
 import { safeEqual } from '../../src/control/secrets.js';
 import { parseOlderThan, selectTags } from '../../src/control/registry/tag-selection.js';
-import { RegistryError } from '../../src/registry/errors.js';
+import { RegistryError } from '../../src/oci/errors.js';
 import { testKey, type TestKey } from '../support/auth-stack.js';
 
 describe('scopes', () => {

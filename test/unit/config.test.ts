@@ -1,10 +1,10 @@
 /** Unit tests of configuration loading, env overrides and validation. */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { tempDir } from '../support/temp.js';
 
 const problems = (fn: () => unknown): string[] => {
   try {
@@ -27,7 +27,7 @@ describe('configuration', () => {
     assert.ok(Object.isFrozen(c.storage));
   });
   it('reads a Distribution config.yml with empty sections', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-cfg-'));
+    const dir = await tempDir('wharf-cfg-');
     const file = join(dir, 'config.yml');
     await writeFile(file, 'version: 0.1\nlog:\n  level: debug\n  fields:\n    service: registry\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n  maintenance:\n    readonly:\n      enabled: true\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: :5000\n  headers:\n    X-Content-Type-Options: [nosniff]\nhealth:\n  storagedriver:\n    enabled: true\n    interval: 10s\n    threshold: 3\n');
     const c = await loadConfig(file, {});
@@ -63,7 +63,7 @@ describe('configuration', () => {
   });
   it('reports a missing file and YAML syntax errors', async () => {
     await assert.rejects(loadConfig('/nonexistent/config.yml', {}), ConfigError);
-    const dir = await mkdtemp(join(tmpdir(), 'wharf-cfg-'));
+    const dir = await tempDir('wharf-cfg-');
     await writeFile(join(dir, 'bad.yml'), 'storage: [unclosed');
     await assert.rejects(loadConfig(join(dir, 'bad.yml'), {}), /YAML syntax error/);
   });

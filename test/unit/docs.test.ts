@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERROR_CODES } from '../../src/registry/errors.js';
+import { ERROR_CODES } from '../../src/oci/errors.js';
 
 describe('documentation', () => {
   it('documents every error code with its status in the README', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseManifest, type ParseOptions } from '../../src/manifest/parse.js';
-import type { RegistryError } from '../../src/registry/errors.js';
+import type { RegistryError } from '../../src/oci/errors.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const opts: ParseOptions = { schema1: false, urls: { allow: [/^https:\/\/allowed\.example\//], deny: [] } };

@@ -1,9 +1,9 @@
 /** Unit tests: digests, names, tags, ranges, error rendering, durations. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { digestOf, parseDigest, tryParseDigest } from '../../src/registry/digest.js';
-import { ERROR_CODES, RegistryError, renderErrors, toRegistryError } from '../../src/registry/errors.js';
-import { isValidName, isValidTag } from '../../src/registry/names.js';
+import { digestOf, parseDigest, tryParseDigest } from '../../src/oci/digest.js';
+import { ERROR_CODES, RegistryError, renderErrors, toRegistryError } from '../../src/oci/errors.js';
+import { isValidName, isValidTag } from '../../src/oci/names.js';
 import { parseContentRange, parseRange } from '../../src/registry/range.js';
 import { matchRoute } from '../../src/registry/routes.js';
 import { parseDuration } from '../../src/config/duration.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { purgeUploads } from '../../src/maintenance/upload-purge.js';
 import { inmemoryDriver } from '../../src/storage/inmemory.js';
 import { uploadDataPath, uploadStartedAtPath, layerLinkPath } from '../../src/storage/layout.js';
-import { parseDigest } from '../../src/registry/digest.js';
+import { parseDigest } from '../../src/oci/digest.js';
 
 describe('upload purging', () => {
   it('removes sessions older than the age, keeps newer ones and everything else', async () => {

@@ -11,7 +11,7 @@ import { CLEANUP_PROJECT } from '../cleanup/scheduler.js';
 import { getPolicy, savePolicy, type PolicyRow } from '../cleanup/store.js';
 import { compileAnchored } from '../registry/tag-selection.js';
 import { ACCESS_LEVELS } from '../store/rows.js';
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import { badRequest, bool, readBody, sendJson, type ApiContext } from './http.js';
 import { loadProject, requireWrite } from './resources.js';
 import type { Route } from './router.js';

@@ -6,12 +6,12 @@
  * container repository of the project the image path belongs to.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import { safeEqual } from '../secrets.js';
 import { upsertContainerRepository } from '../store/registry-records.js';
 import { projectForRepository } from '../store/tenancy.js';
-import { isValidName } from '../../registry/names.js';
+import { isValidName } from '../../oci/names.js';
 import { ApiError, readBody, sendJson } from './http.js';
 
 /** The events path under `/api/v4`. */

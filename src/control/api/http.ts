@@ -5,7 +5,7 @@
  * and GitLab's offset pagination headers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Principal } from '../principal.js';
 import type { ControlPlaneServices } from '../services.js';

@@ -7,7 +7,7 @@
  * would stay or go.
  */
 import { RE2JS } from 're2js';
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import type { RegistryClient } from '../registry-client.js';
 import type { TagDecision } from '../registry/tag-selection.js';
 import { getSettings, listContainerRepositories, listTagRules } from '../store/registry-records.js';

@@ -4,7 +4,7 @@
  * cleanup job per project. Runs left unfinished queue their own follow-up.
  * The clock is injectable.
  */
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import { enqueueJob, type JobHandler } from '../jobs/queue.js';
 import type { RegistryClient } from '../registry-client.js';

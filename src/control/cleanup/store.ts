@@ -1,5 +1,5 @@
 /** Cleanup policies and the per-repository cleanup state. */
-import type { Queryer } from '../../metadata/database/queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 import { normalize } from '../store/normalize.js';
 import type { PolicyRules } from './policy.js';
 

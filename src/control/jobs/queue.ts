@@ -8,7 +8,7 @@
  * Failures retry after 2^attempts minutes (the base is configurable) until
  * `max_attempts`, then the job is `failed` and kept.
  */
-import type { Database, Queryer } from '../../metadata/database/queryer.js';
+import type { Database, Queryer } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import { normalize } from '../store/normalize.js';
 

@@ -3,7 +3,7 @@
  * durable job (10 attempts, 2^n-minute delays), and putting a
  * `delete_failed` repository back to `delete_scheduled`.
  */
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { containerRepositoryById, setRepositoryStatus } from '../store/registry-records.js';
 import { DELETE_REPOSITORY } from './jobs.js';

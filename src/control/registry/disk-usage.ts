@@ -5,7 +5,7 @@
  * shared with other projects count in each, so the figures compare projects
  * rather than add up to the disk.
  */
-import type { Queryer } from '../../metadata/database/queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 import type { RegistryClient } from '../registry-client.js';
 import { listContainerRepositories } from '../store/registry-records.js';
 import type { ProjectRow } from '../store/rows.js';

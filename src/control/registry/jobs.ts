@@ -3,7 +3,7 @@
  * repository (`delete_scheduled` → `delete_ongoing` → gone, or
  * `delete_failed` after the last attempt) and bulk tag deletes.
  */
-import type { Database } from '../../metadata/database/queryer.js';
+import type { Database } from '../../db/queryer.js';
 import type { JobHandler } from '../jobs/queue.js';
 import type { RegistryClient } from '../registry-client.js';
 import { containerRepositoryById, deleteContainerRepository, setRepositoryStatus } from '../store/registry-records.js';

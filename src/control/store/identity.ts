@@ -2,7 +2,7 @@
  * Users and their credentials: accounts (each with its personal namespace),
  * personal access tokens and deploy tokens.
  */
-import type { Queryer } from '../../metadata/database/queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 import { tokenDigest } from '../secrets.js';
 import type { DeployTokenRow, PatRow, UserRow } from './rows.js';
 

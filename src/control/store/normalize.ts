@@ -1,5 +1,5 @@
 /**
- * Rows arrive with bigint columns as strings (pg) or bigints (PGlite); the
+ * Rows arrive with bigint columns as strings (pg); the
  * control plane's ids fit in a JavaScript number, so every `id` and `*_id`
  * field becomes one here.
  */

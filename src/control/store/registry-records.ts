@@ -3,7 +3,7 @@
  * (one row), the container repositories of projects (created from registry
  * events) and tag protection rules.
  */
-import type { Queryer } from '../../metadata/database/queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 import { normalize } from './normalize.js';
 import type { ContainerRepositoryRow, SettingsRow, TagRuleRow } from './rows.js';
 

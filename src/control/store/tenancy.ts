@@ -4,7 +4,7 @@
  * highest of the project's membership, every ancestor group's, and owning the
  * personal namespace).
  */
-import type { Queryer } from '../../metadata/database/queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 import { normalize } from './normalize.js';
 import type { AccessLevel, MemberRow, NamespaceRow, ProjectRow, Visibility } from './rows.js';
 

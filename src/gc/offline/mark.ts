@@ -10,7 +10,7 @@
  */
 import { parseManifest } from '../../manifest/parse.js';
 import { legacyRepositories, legacyRevisions, legacyTags } from '../../metadata/legacy/legacy-reader.js';
-import type { Digest } from '../../registry/digest.js';
+import type { Digest } from '../../oci/digest.js';
 import { getContentOrUndefined, type StorageDriver } from '../../storage/driver.js';
 import { blobDataPath } from '../../storage/layout.js';
 

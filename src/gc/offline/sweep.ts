@@ -4,7 +4,7 @@
  * `blobs/` that is not marked, each blob directory at once. A dry run counts
  * without deleting.
  */
-import { parseDigest, type Digest } from '../../registry/digest.js';
+import { parseDigest, type Digest } from '../../oci/digest.js';
 import { deleteIfExists, listOrEmpty, statOrUndefined, type StorageDriver } from '../../storage/driver.js';
 import { baseName, blobDataPath, blobDir, BLOBS_ROOT, revisionLinkPath } from '../../storage/layout.js';
 import type { MarkResult, Progress } from './mark.js';

@@ -8,7 +8,7 @@
  * Cluster slot. Redis failures fall back to the database.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { tryParseDigest } from '../../registry/digest.js';
+import { tryParseDigest } from '../../oci/digest.js';
 import type { MetadataStore } from '../store.js';
 
 const LOOKUP = `

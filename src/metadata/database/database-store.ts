@@ -5,11 +5,11 @@
  * their payloads, references and layers (what sizes and online GC need).
  * Paths and tag names have the "C" collation, so listings sort as in legacy mode.
  */
-import { tryParseDigest, type Digest } from '../../registry/digest.js';
+import { tryParseDigest, type Digest } from '../../oci/digest.js';
 import type { ManifestRecord, MetadataStore, Page } from '../store.js';
 import { ensureRepository, MediaTypes, repositoryId } from './lookups.js';
 import { insertManifest, lockDigests, lockReferences } from './manifest-writes.js';
-import { transactionWithRetry, type Database } from './queryer.js';
+import { transactionWithRetry, type Database } from '../../db/queryer.js';
 
 const toDigests = (rows: Array<{ digest: string }>): Digest[] => rows.map((r) => tryParseDigest(r.digest)).filter((d): d is Digest => d !== undefined);
 

@@ -3,7 +3,7 @@
  * first write) and media type ids (created on first use, cached: rows are
  * never deleted).
  */
-import type { Queryer } from './queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 
 /** The id of repository `path`, or undefined. */
 export async function repositoryId(q: Queryer, path: string): Promise<number | undefined> {

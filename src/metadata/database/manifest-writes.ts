@@ -15,10 +15,10 @@
  * Pushes and the two agents can still meet in a lock cycle; PostgreSQL then
  * aborts one side, and the push side runs again (transactionWithRetry).
  */
-import { regErr } from '../../registry/errors.js';
+import { regErr } from '../../oci/errors.js';
 import type { ManifestRecord } from '../store.js';
 import type { MediaTypes } from './lookups.js';
-import type { Queryer } from './queryer.js';
+import type { Queryer } from '../../db/queryer.js';
 
 /** Takes transaction-scoped advisory locks on digests, in a fixed order (no deadlocks). */
 export async function lockDigests(tx: Queryer, digests: readonly string[], mode: 'shared' | 'exclusive'): Promise<void> {

@@ -17,12 +17,12 @@
  */
 import { blobDataPath } from '../../storage/layout.js';
 import { statOrUndefined, getContentOrUndefined, type StorageDriver } from '../../storage/driver.js';
-import type { Digest } from '../../registry/digest.js';
-import { digestOf } from '../../registry/digest.js';
+import type { Digest } from '../../oci/digest.js';
+import { digestOf } from '../../oci/digest.js';
 import { parseManifest, type ParsedManifest } from '../../manifest/parse.js';
 import { ensureRepository, MediaTypes } from '../database/lookups.js';
 import { insertManifest } from '../database/manifest-writes.js';
-import type { Database, Queryer } from '../database/queryer.js';
+import type { Database, Queryer } from '../../db/queryer.js';
 import { legacyLayerLinks, legacyRepositories, legacyRevisions, legacyTags } from '../legacy/legacy-reader.js';
 
 /** The steps of an import; the one-step method runs all three. */

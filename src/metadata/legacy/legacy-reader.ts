@@ -4,7 +4,7 @@
  */
 import { baseName, layersDir, REPOSITORIES_ROOT, revisionsDir, tagCurrentLinkPath, tagsDir } from '../../storage/layout.js';
 import { listOrEmpty, type StorageDriver } from '../../storage/driver.js';
-import { tryParseDigest, type Digest } from '../../registry/digest.js';
+import { tryParseDigest, type Digest } from '../../oci/digest.js';
 import { collectRepositories } from './legacy-store.js';
 import { readLink } from './link-files.js';
 

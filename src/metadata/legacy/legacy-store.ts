@@ -6,7 +6,7 @@
  */
 import { baseName, layerLinkPath, referrerLinkPath, referrersDir, repoDir, REPOSITORIES_ROOT, revisionLinkPath, tagCurrentLinkPath, tagDir, tagIndexLinkPath, tagsDir } from '../../storage/layout.js';
 import { deleteIfExists, listOrEmpty, statOrUndefined, type StorageDriver } from '../../storage/driver.js';
-import { tryParseDigest, type Digest } from '../../registry/digest.js';
+import { tryParseDigest, type Digest } from '../../oci/digest.js';
 import type { ManifestRecord, MetadataStore, Page } from '../store.js';
 import { ensureLink, readLink, writeLink } from './link-files.js';
 

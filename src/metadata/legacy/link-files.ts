@@ -3,7 +3,7 @@
  * digest string.
  */
 import { getContentOrUndefined, type StorageDriver } from '../../storage/driver.js';
-import { tryParseDigest, type Digest } from '../../registry/digest.js';
+import { tryParseDigest, type Digest } from '../../oci/digest.js';
 
 /** Reads a link; undefined when it is missing or does not hold a valid digest. */
 export async function readLink(driver: StorageDriver, path: string): Promise<Digest | undefined> {

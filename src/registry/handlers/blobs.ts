@@ -1,8 +1,8 @@
 /**
  * Blob GET, HEAD (with Range and redirects) and DELETE.
  */
-import { parseDigest } from '../digest.js';
-import { regErr } from '../errors.js';
+import { parseDigest } from '../../oci/digest.js';
+import { regErr } from '../../oci/errors.js';
 import { parseRange } from '../range.js';
 import { assertDeleteEnabled, sendEmpty, type RequestContext } from '../context.js';
 import { eventUrl, notify } from '../notify.js';

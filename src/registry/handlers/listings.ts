@@ -2,7 +2,7 @@
  * Content discovery: `/v2/` base, `_catalog`, tag lists and the referrers API.
  */
 import { OCI_INDEX } from '../../manifest/media-types.js';
-import { parseDigest } from '../digest.js';
+import { parseDigest } from '../../oci/digest.js';
 import { nextLink, pageRequest } from '../pagination.js';
 import { sendJson, urlFor, type RequestContext } from '../context.js';
 

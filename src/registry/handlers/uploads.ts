@@ -3,9 +3,9 @@
  * (chunked or streamed), PUT (complete), GET (status) and DELETE (cancel).
  */
 import type { UploadSession } from '../../core/uploads.js';
-import { parseDigest, tryParseDigest } from '../digest.js';
-import { regErr } from '../errors.js';
-import { isValidName } from '../names.js';
+import { parseDigest, tryParseDigest } from '../../oci/digest.js';
+import { regErr } from '../../oci/errors.js';
+import { isValidName } from '../../oci/names.js';
 import { parseContentRange } from '../range.js';
 import { sendEmpty, urlFor, type RequestContext } from '../context.js';
 import { eventUrl, notify } from '../notify.js';

@@ -2,10 +2,11 @@
  * The Database over node-postgres (`pg`): a pool configured from the
  * `database` section, with per-query latency metrics.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
-import type { Config } from '../../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { Database, Queryer } from './queryer.js';
 
 /** Pool options from the `database` section (GitLab's registry keys). */
@@ -33,6 +34,18 @@ export function poolConfig(db: Config['database']): pg.PoolConfig {
   };
 }
 
+const statementNames = new Map<string, string>();
+
+/** A stable prepared-statement name for `text` (PostgreSQL names are at most 63 bytes). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `w_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return name;
+}
+
 /** Opens a pool; `metrics` (when given) receives `wharf_database_query_duration_seconds{query}`. */
 export function pgDatabase(config: pg.PoolConfig, metrics?: Registry): Database {
   const pool = new pg.Pool(config);
@@ -44,7 +57,9 @@ export function pgDatabase(config: pg.PoolConfig, metrics?: Registry): Database 
     async query<R>(name: string, text: string, params?: readonly unknown[]) {
       const end = histogram?.startTimer({ query: name });
       try {
-        const res = await client.query(text, params as unknown[]);
+        // With parameters, a named (prepared) statement: each connection parses and plans it once. The
+        // name comes from the text, as the same query name may carry different SQL (tests, migrations).
+        const res = params && params.length > 0 ? await client.query({ name: statementName(text), text, values: params as unknown[] }) : await client.query(text);
         return res.rows as R[];
       } finally {
         end?.();

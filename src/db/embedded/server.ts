@@ -1,0 +1,282 @@
+/**
+ * The embedded database: a real PostgreSQL server that Wharf initialises,
+ * starts and stops itself, with its files under `<dir>` (normally
+ * `<rootdirectory>/wharf/postgres`):
+ *
+ *   <dir>/data/          the cluster (PGDATA), created by initdb on first use
+ *   <dir>/password       the generated password of the `wharf` role (0600)
+ *   <dir>/owner          pid of the Wharf process that started the server
+ *   <dir>/server.json    where it listens ({ host, port })
+ *   <dir>/postgres.log   the server's own log
+ *   <dir>/.s.PGSQL.5432  its Unix socket (no TCP port), when the path fits
+ *
+ * Whoever finds the server running (a `wharf admin …` command while
+ * `wharf serve` runs, a cluster worker) connects to the same socket; only the
+ * process that started it stops it.
+ *
+ * The postmaster runs under a small `sh` watchdog that holds a pipe from
+ * Wharf: when Wharf exits in any way, kill -9 included, the pipe closes and
+ * the watchdog asks PostgreSQL for a fast shutdown (committed transactions
+ * are on disk; nothing is lost). A postmaster whose owner is gone anyway (the
+ * watchdog itself was killed) is found through its pid file at the next start
+ * and stopped before a new one starts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import { postgresBinaries } from './binaries.js';
+import { alive, isPostgres, postmasterPid, postmasterStatus } from './postmaster.js';
+import { serverAccount, type Account } from './account.js';
+
+/** How to reach a running embedded server. */
+export interface EmbeddedConnection {
+  /** The socket directory (or 127.0.0.1 when the path is too long for a socket). */
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** One process's use of the server. */
+export interface EmbeddedServer {
+  readonly connection: EmbeddedConnection;
+  /** True when this process started it (and stops it at the last release). */
+  readonly owned: boolean;
+  /** Ends this use; the last one in the owning process stops the server. */
+  release(): Promise<void>;
+}
+
+/** Events worth an operator's attention (a stale server stopped, a first initialisation). */
+export type EmbeddedLog = (msg: string) => void;
+
+const USER = 'wharf';
+const DATABASE = 'wharf';
+const SOCKET_PORT = 5432;
+/** sun_path holds 108 bytes with its NUL; the socket file name takes 15 of them. */
+const MAX_SOCKET_DIR = 92;
+
+/**
+ * Watchdog: runs the postmaster in the background and shuts it down (fast
+ * mode: SIGINT) when its stdin, a pipe from Wharf, reaches end of file or
+ * when it is itself told to stop. Background jobs of a non-interactive shell
+ * get /dev/null as stdin, so the pipe is kept on fd 3 for the reader.
+ */
+const WATCHDOG = `exec 3<&0
+"$@" 3<&- </dev/null &
+pg=$!
+trap 'kill -INT $pg 2>/dev/null' INT TERM HUP
+{ read _ <&3; kill -INT $pg 2>/dev/null; } &
+reader=$!
+while kill -0 $pg 2>/dev/null; do wait $pg; done
+kill $reader 2>/dev/null
+exit 0`;
+
+interface Shared {
+  readonly connection: EmbeddedConnection;
+  readonly child?: ChildProcess;
+  users: number;
+}
+
+const servers = new Map<string, Promise<Shared>>();
+
+/** Starts the server under `dir`, or joins the one already running there. */
+export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () => undefined): Promise<EmbeddedServer> {
+  const key = resolve(dir);
+  let shared = servers.get(key);
+  if (!shared) {
+    shared = startOrAttach(key, log);
+    servers.set(key, shared);
+    shared.catch(() => servers.delete(key));
+  }
+  const s = await shared;
+  s.users++;
+  let released = false;
+  return {
+    connection: s.connection,
+    owned: s.child !== undefined,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--s.users > 0) return;
+      servers.delete(key);
+      if (s.child) await stopChild(s.child);
+    },
+  };
+}
+
+async function startOrAttach(dir: string, log: EmbeddedLog): Promise<Shared> {
+  // Parents with the default mode (the server's account must pass through them); the server's own directory private.
+  await mkdir(dirname(dir), { recursive: true });
+  const account = await serverAccount(dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (account) await chown(dir, account.uid, account.gid);
+  const password = await ensurePassword(dir);
+  const data = join(dir, 'data');
+  if (!existsSync(join(data, 'PG_VERSION'))) await initialise(dir, password, account, log);
+
+  const running = await postmasterPid(data);
+  if (running !== undefined && alive(running) && (await isPostgres(running))) {
+    const owner = Number((await readFile(join(dir, 'owner'), 'utf8').catch(() => '')).trim());
+    const server = await readFile(join(dir, 'server.json'), 'utf8').then((t) => JSON.parse(t) as { host: string; port: number }, () => undefined);
+    if (owner && owner !== process.pid && alive(owner) && server) {
+      return { connection: { ...server, user: USER, password, database: DATABASE }, users: 0 };
+    }
+    log(`stopping a stale embedded PostgreSQL (pid ${running}) whose Wharf process (${owner || 'unknown'}) is gone`);
+    await stopPid(running);
+  }
+  const started = await start(dir, password, account);
+  await ensureDatabase(started.connection);
+  return started;
+}
+
+/** initdb makes only `postgres`; Wharf's tables live in their own database. */
+async function ensureDatabase(c: EmbeddedConnection): Promise<void> {
+  const client = new pg.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: 'postgres' });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [c.database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(c.database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function ensurePassword(dir: string): Promise<string> {
+  const file = join(dir, 'password');
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Runs initdb into a temporary directory renamed into place, so a crash mid-way leaves no half cluster. */
+async function initialise(dir: string, password: string, account: Account | undefined, log: EmbeddedLog): Promise<void> {
+  const { initdb } = await postgresBinaries();
+  const tmp = join(dir, 'data.init');
+  const pwfile = join(dir, 'initdb-password');
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { mode: 0o700 });
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (account) {
+    await chown(tmp, account.uid, account.gid);
+    await chown(pwfile, account.uid, account.gid);
+  }
+  try {
+    // Locale C: byte-order collation (tag and catalog listings sort as Distribution's), and it exists everywhere.
+    const args = ['-D', tmp, '-U', USER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
+    const out = await runToEnd(initdb, args, account);
+    if (out.code !== 0) throw new Error(`initdb failed (exit ${out.code}): ${out.output.slice(-2000)}`);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+  await rename(tmp, join(dir, 'data'));
+  log(`initialised the embedded PostgreSQL cluster in ${join(dir, 'data')}`);
+}
+
+function runToEnd(cmd: string, args: string[], account: Account | undefined): Promise<{ code: number | null; output: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(account ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, output }));
+  });
+}
+
+async function start(dir: string, password: string, account: Account | undefined): Promise<Shared> {
+  const { postgres } = await postgresBinaries();
+  const data = join(dir, 'data');
+  const viaSocket = dir.length <= MAX_SOCKET_DIR;
+  const host = viaSocket ? dir : '127.0.0.1';
+  const port = viaSocket ? SOCKET_PORT : await freePort();
+  const args = [
+    postgres, '-D', data, '-p', String(port),
+    '-c', `listen_addresses=${viaSocket ? '' : '127.0.0.1'}`,
+    '-c', `unix_socket_directories=${viaSocket ? dir : ''}`,
+    // Sized for a registry's metadata, not a general server: small shared memory keeps the default install light.
+    '-c', 'shared_buffers=32MB',
+    '-c', 'max_connections=200',
+    '-c', 'logging_collector=off',
+    '-c', 'log_min_messages=warning',
+  ];
+  const logFile = join(dir, 'postgres.log');
+  const fd = openSync(logFile, 'a', 0o600);
+  if (account) await chown(logFile, account.uid, account.gid);
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', WATCHDOG, 'wharf-postgres', ...args], { stdio: ['pipe', fd, fd], detached: true, ...(account ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+  } finally {
+    closeSync(fd);
+  }
+  // Neither the child nor its pipe keeps Wharf alive; when Wharf exits, the pipe closes and the watchdog stops the server.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void })?.unref?.();
+  child.stdin?.on('error', () => undefined);
+  await waitReady(data, child, logFile);
+  await writeFile(join(dir, 'owner'), `${process.pid}\n`);
+  await writeFile(join(dir, 'server.json'), JSON.stringify({ host, port }));
+  await chmod(join(dir, 'server.json'), 0o600);
+  return { connection: { host, port, user: USER, password, database: DATABASE }, child, users: 0 };
+}
+
+async function waitReady(data: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
+      throw new Error(`the embedded PostgreSQL server exited at start: ${tail}`);
+    }
+    if ((await postmasterStatus(data)) === 'ready') return;
+    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL server did not become ready within 60 s (see ${logFile})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Closes the watchdog's pipe (fast shutdown) and waits for it; kills it after 30 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.stdin?.end();
+  });
+}
+
+/** Stops a postmaster by pid: fast shutdown, then immediate, then kill. */
+async function stopPid(pid: number): Promise<void> {
+  const steps: [NodeJS.Signals, number][] = [['SIGINT', 30_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]];
+  for (const [signal, wait] of steps) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    const until = Date.now() + wait;
+    while (Date.now() < until) {
+      if (!alive(pid)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
