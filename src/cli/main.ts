@@ -37,6 +37,9 @@ program
       return;
     }
     const node = await startRegistryNode(config, { rootPassword: workerIndex() === 0 ? process.env.WHARF_ROOT_PASSWORD : undefined });
+    // Last resort: a promise rejected outside any request's handling is logged, never the end of the
+    // process (Node's default); every request path answers its own errors (registry/app.ts).
+    process.on('unhandledRejection', (err) => node.services.log.error({ err }, 'unhandled rejection (the process keeps serving)'));
     const stop = (signal: string) => {
       node.services.log.info({ signal }, 'shutting down');
       const drain = config.http.draintimeout;

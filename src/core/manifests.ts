@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { MetadataStore, Page } from '../metadata/store.js';
 import { digestOf, tryParseDigest, type Digest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
-import { assertTag } from '../oci/names.js';
+import { assertTag, isValidTag } from '../oci/names.js';
 import { mediaTypeOf, parseJson, parseManifest, type ParseOptions, type ParsedManifest } from '../manifest/parse.js';
 import { OCI_EMPTY, OCI_MANIFEST } from '../manifest/media-types.js';
 import type { BlobContent } from './blob-content.js';
@@ -63,7 +63,9 @@ export class ManifestService {
       if (!(await this.metadata.isManifestLinked(name, asDigest))) throw regErr('MANIFEST_UNKNOWN', undefined, { name, reference });
       return asDigest;
     }
-    assertTag(reference);
+    // A reference that is no valid tag names no manifest: 404, as the OCI conformance suite expects
+    // (and Distribution answers) for GET and HEAD; a PUT to it is refused as TAG_INVALID elsewhere.
+    if (!isValidTag(reference)) throw regErr('MANIFEST_UNKNOWN', undefined, { name, reference: reference.slice(0, 200) });
     const d = await this.metadata.resolveTag(name, reference);
     if (!d) throw regErr('MANIFEST_UNKNOWN', undefined, { name, tag: reference });
     return d;

@@ -7,6 +7,7 @@ import { regErr } from '../oci/errors.js';
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import * as MT from './media-types.js';
 import { verifySchema1 } from './schema1.js';
+import { badString, MAX_DEPTH, nestingDepth } from './json-bounds.js';
 
 /** A validated content descriptor. */
 export interface Descriptor {
@@ -88,6 +89,7 @@ function detectMediaType(doc: Json, contentType: string | undefined): string {
 
 /** Parses the JSON of a stored or pushed manifest; MANIFEST_INVALID when it is not an object. */
 export function parseJson(bytes: Buffer): Json {
+  if (nestingDepth(bytes) > MAX_DEPTH) throw invalid(`JSON nested deeper than ${MAX_DEPTH} levels`);
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));
@@ -95,6 +97,8 @@ export function parseJson(bytes: Buffer): Json {
     throw invalid('not valid JSON', { error: (err as Error).message });
   }
   if (!isObj(doc)) throw invalid('a manifest must be a JSON object');
+  const bad = badString(doc);
+  if (bad) throw invalid(bad);
   return doc;
 }
 

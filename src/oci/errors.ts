@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported', description: 'A policy (read-only mode, deletes disabled, schema 1 disabled) forbids the operation.' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests', description: 'The client is rate limited.' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested', description: 'The `n` parameter is not a non-negative integer within limits.' },
-  INVALID_QUERY_PARAMETER_VALUE: { status: 400, message: 'the value of a query parameter is invalid', description: 'A `/gitlab/v1` query parameter has a value outside the allowed set or pattern.' },
+  INVALID_QUERY_PARAMETER_VALUE: { status: 400, message: 'the value of a query parameter is invalid', description: 'A query parameter (a listing\'s `last`, a `/gitlab/v1` parameter) has a value outside the allowed set or pattern.' },
   RENAME_CONFLICT: { status: 409, message: 'the new repository path is already taken', description: 'A `/gitlab/v1` rename targets a path that exists or is reserved by another rename.' },
   EXCEEDS_LIMITS: { status: 422, message: 'the operation exceeds a limit', description: 'A `/gitlab/v1` rename would move more repositories than allowed (1,000).' },
   RANGE_INVALID: { status: 416, message: 'invalid content range', description: 'A Content-Range or Range header is malformed, out of order or repeats data.' },
@@ -58,9 +58,37 @@ export class RegistryError extends Error {
     super(message ?? ERROR_CODES[code].message);
     this.name = 'RegistryError';
     this.code = code;
-    this.detail = detail;
+    this.detail = flatDetail(detail);
     this.status = status ?? ERROR_CODES[code].status;
   }
+}
+
+/** A detail value as rendered: scalars only, strings cut short. */
+export type DetailValue = string | number | boolean | null;
+
+const MAX_DETAIL_KEYS = 16;
+const MAX_DETAIL_STRING = 300;
+
+function flatValue(v: unknown): DetailValue {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'string') return v.length > MAX_DETAIL_STRING ? `${v.slice(0, MAX_DETAIL_STRING)}…` : v;
+  if (Array.isArray(v)) return `(an array of ${v.length})`;
+  return `(${typeof v === 'object' ? 'an object' : typeof v})`;
+}
+
+/**
+ * Details are built from request data (a pushed manifest's fields, a name, a
+ * query value): they are flattened here, once, to at most 16 keys of scalars
+ * with strings cut short, so rendering an error never serialises an
+ * attacker's structure (a 100,000-deep array overflowed JSON.stringify).
+ */
+function flatDetail(detail: unknown): Record<string, DetailValue> | DetailValue | undefined {
+  if (detail === undefined) return undefined;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return flatValue(detail);
+  const out: Record<string, DetailValue> = {};
+  for (const [k, v] of Object.entries(detail).slice(0, MAX_DETAIL_KEYS)) out[k.slice(0, 100)] = flatValue(v);
+  return out;
 }
 
 /** Shorthand to build a RegistryError. */
@@ -70,9 +98,14 @@ export function regErr(code: ErrorCode, message?: string, detail?: unknown, stat
 
 /** Renders errors as the OCI error body `{"errors":[{code,message,detail}]}`. */
 export function renderErrors(errors: readonly RegistryError[]): string {
-  return JSON.stringify({
-    errors: errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail ?? null })),
-  });
+  try {
+    return JSON.stringify({
+      errors: errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail ?? null })),
+    });
+  } catch {
+    // Details are flat (see flatDetail); this is the last resort should that ever break.
+    return '{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":null}]}';
+  }
 }
 
 /** Maps anything thrown to a RegistryError; unknown failures become UNKNOWN without leaking internals. */

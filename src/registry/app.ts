@@ -71,6 +71,15 @@ export function createRegistryListener(services: RegistryServices, health: Healt
     });
 
     const fail = (err: unknown) => {
+      try {
+        answerError(err);
+      } catch (last) {
+        // The last resort: whatever went wrong while answering, this request ends and the process serves on.
+        reqLog().error({ err: last }, 'could not answer an error');
+        res.destroy();
+      }
+    };
+    const answerError = (err: unknown) => {
       // A client that disconnected cannot be answered; that is not a server error.
       if (!res.socket || res.socket.destroyed) {
         reqLog().info({ err: (err as Error).message }, 'client went away');

@@ -21,6 +21,11 @@ export function pageRequest(query: URLSearchParams, max: number): PageRequest {
     n = Number(raw);
   }
   const last = query.get('last') ?? undefined;
+  // Names and tags are printable ASCII: a `last` that is not (NUL, control characters, over-long) names
+  // nothing, and must never reach a store (PostgreSQL's text refuses NUL).
+  if (last !== undefined && (last.length > 512 || !/^[\x20-\x7e]*$/.test(last))) {
+    throw regErr('INVALID_QUERY_PARAMETER_VALUE', 'invalid value for query parameter last', { parameter: 'last', reason: 'must be printable ASCII of at most 512 characters' });
+  }
   return { n, last: last === '' ? undefined : last };
 }
 

@@ -175,4 +175,50 @@ for (const mode of ['embedded', 'legacy', 'database'] as const) describe(`bad in
     assert.ok(files.every((f) => !f.includes(digest.slice(7))), 'no blob data for the digest');
     assert.deepEqual(files.filter((f) => f.includes('/_uploads/')), uploadsBefore, 'the monolithic session was cleaned up');
   });
+  /** After each hostile case the process still serves: /v2/ answers and the pushed image still pulls. */
+  async function stillServing(): Promise<void> {
+    assert.equal((await c.req('GET', '/v2/')).status, 200, 'the server still answers');
+    assert.equal((await c.req('GET', '/v2/bad/repo/manifests/v1')).header('docker-content-digest'), img.digest);
+  }
+
+  it('a manifest of 100,000 nested arrays is refused (it used to crash the process)', async () => {
+    const deep = `{"schemaVersion":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    for (const mt of [OCI_MANIFEST, 'application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']) {
+      await refused(400, 'MANIFEST_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/deep', { body: deep, headers: { 'Content-Type': mt } }));
+      await stillServing();
+    }
+    // Deep objects in a field the error detail would name, and deep nesting inside strings (allowed: only structure counts).
+    const deepObj = `{"schemaVersion":2,"config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`;
+    await refused(400, 'MANIFEST_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/deep', { body: deepObj, headers: { 'Content-Type': OCI_MANIFEST } }));
+    await stillServing();
+  });
+
+  it('NUL characters and lone surrogates in manifest strings are MANIFEST_INVALID', async () => {
+    const m = JSON.parse(img.body.toString()) as Record<string, unknown>;
+    // JSON escapes in the text: valid JSON, not storable text.
+    for (const bad of ['\\u0000', 'a\\u0000b', '\\ud800', 'x\\udfff']) {
+      const body = JSON.stringify({ ...m, annotations: { note: 'PLACEHOLDER' } }).replace('PLACEHOLDER', bad);
+      await refused(400, 'MANIFEST_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/annotated', { body, headers: { 'Content-Type': OCI_MANIFEST } }));
+      const inKey = JSON.stringify({ ...m, annotations: { PLACEHOLDER: 'v' } }).replace('PLACEHOLDER', bad);
+      await refused(400, 'MANIFEST_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/annotated', { body: inKey, headers: { 'Content-Type': OCI_MANIFEST } }));
+    }
+    await stillServing();
+  });
+
+  it('NUL and control characters in last, names and references never reach a store', async () => {
+    await refused(400, 'INVALID_QUERY_PARAMETER_VALUE', () => c.req('GET', '/v2/bad/repo/tags/list?last=%00'));
+    await refused(400, 'INVALID_QUERY_PARAMETER_VALUE', () => c.req('GET', '/v2/_catalog?last=%00'));
+    await refused(400, 'INVALID_QUERY_PARAMETER_VALUE', () => c.req('GET', '/v2/_catalog?n=10&last=a%0Ab'));
+    await refused(400, 'INVALID_QUERY_PARAMETER_VALUE', () => c.req('GET', `/v2/bad/repo/tags/list?last=${'a'.repeat(600)}`));
+    await refused(400, 'TAG_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/%00', { body: img.body, headers: { 'Content-Type': OCI_MANIFEST } }));
+    await refused(404, 'MANIFEST_UNKNOWN', () => c.req('GET', '/v2/bad/repo/manifests/%00'));
+    await stillServing();
+  });
+
+  it('GET and HEAD of a reference that is no valid tag are 404 MANIFEST_UNKNOWN (OCI conformance); PUT stays TAG_INVALID', async () => {
+    await refused(404, 'MANIFEST_UNKNOWN', () => c.req('GET', '/v2/bad/repo/manifests/.INVALID_MANIFEST_NAME'));
+    const head = await c.req('HEAD', '/v2/bad/repo/manifests/.INVALID_MANIFEST_NAME');
+    assert.equal(head.status, 404);
+    await refused(400, 'TAG_INVALID', () => c.req('PUT', '/v2/bad/repo/manifests/.INVALID_MANIFEST_NAME', { body: img.body, headers: { 'Content-Type': OCI_MANIFEST } }));
+  });
 });
