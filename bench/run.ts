@@ -13,12 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDistribution } from '../test/support/distribution.js';
 import { spawnWharf } from '../test/support/process.js';
 import { hasCommand } from '../test/support/tools.js';
+import { tempDir } from '../test/support/temp.js';
 import { createMigratedTestDatabase } from '../test/support/postgres.js';
 import { RGW_ACCESS_KEY, RGW_SECRET_KEY, startRgw } from '../test/support/rgw.js';
 import { makeBigFile, type BigFile } from './big-file.js';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   for (const cmd of ['docker-registry', 'wrk', 'ab', 'curl']) {
     if (!hasCommand(cmd)) throw new Error(`${cmd} is missing: apt-get install -y ${cmd}`);
   }
-  const work = await mkdtemp(join(tmpdir(), 'wharf-bench-'));
+  const work = await tempDir('wharf-bench-');
   const ctx: Ctx = { work, big: await makeBigFile(join(work, 'big.bin'), gib * 1024 * 1024 * 1024), mid: await makeBigFile(join(work, 'mid.bin'), 64 * 1024 * 1024) };
   const workers = process.env.BENCH_WORKERS === undefined ? 'auto' : Number(process.env.BENCH_WORKERS);
   const { yaml: databaseYaml, drop } = await benchDatabase();

@@ -11,16 +11,23 @@ import type { AccessMeta } from './claims.js';
 const MAX_PATTERNS = 5;
 const MAX_PATTERN_LENGTH = 100;
 
+/**
+ * Whether a tag rule's pattern matches `tag`, as the registry decides it (RE2,
+ * unanchored search): the control plane asks this too, so both sides agree.
+ * Throws the RE2 compile error for an invalid pattern.
+ */
+export function tagMatches(pattern: string, tag: string): boolean {
+  return RE2JS.compile(pattern).matcher(tag).find();
+}
+
 function matches(patterns: readonly string[], tag: string, code: 'INVALID_TAG_PROTECTION_PATTERN' | 'INVALID_TAG_IMMUTABILITY_PATTERN'): boolean {
   return patterns.some((p) => {
     if (p.length > MAX_PATTERN_LENGTH) throw regErr(code, undefined, `pattern ${JSON.stringify(p.slice(0, 120))} exceeds length limit of ${MAX_PATTERN_LENGTH}`);
-    let re: RE2JS;
     try {
-      re = RE2JS.compile(p);
+      return tagMatches(p, tag);
     } catch (err) {
       throw regErr(code, undefined, `failed compiling pattern ${JSON.stringify(p)}: ${(err as Error).message}`);
     }
-    return re.matcher(tag).find();
   });
 }
 

@@ -5,7 +5,7 @@
  * Tag listings use the `/gitlab/v1` API when the registry has its metadata
  * database, and `/v2/<name>/tags/list` otherwise.
  */
-import type { AccessEntry } from '../auth/claims.js';
+import type { AccessEntry, AccessMeta } from '../auth/claims.js';
 import type { TokenIssuer } from './token-issuer.js';
 
 /** A tag as the control plane shows it. */
@@ -20,7 +20,12 @@ export interface RegistryTag {
 
 /** An error talking to the registry. */
 export class RegistryCallError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    /** The registry's OCI error code, when it answered one (PROTECTED_TAG, UNSUPPORTED, …). */
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'RegistryCallError';
   }
@@ -60,18 +65,18 @@ export class RegistryClient {
     return this.base();
   }
 
-  private async token(path: string, actions: string[]): Promise<string> {
+  private async token(path: string, actions: string[], meta?: AccessMeta): Promise<string> {
     const access: AccessEntry[] = [
-      { type: 'repository', name: path, actions },
-      { type: 'repository', name: `${path}/*`, actions },
+      { type: 'repository', name: path, actions, ...(meta ? { meta } : {}) },
+      { type: 'repository', name: `${path}/*`, actions, ...(meta ? { meta } : {}) },
     ];
     return (await this.issuer.issue({ subject: 'wharf-control-plane', authType: 'gitlab_or_ldap', access, lifetimeSeconds: TOKEN_SECONDS })).token;
   }
 
-  private async call(method: string, path: string, scopePath: string, actions: string[], headers: Record<string, string> = {}): Promise<Response> {
+  private async call(method: string, path: string, scopePath: string, actions: string[], headers: Record<string, string> = {}, meta?: AccessMeta): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     try {
-      return await fetch(url, { method, headers: { Authorization: `Bearer ${await this.token(scopePath, actions)}`, ...headers }, signal: AbortSignal.timeout(30_000) });
+      return await fetch(url, { method, headers: { Authorization: `Bearer ${await this.token(scopePath, actions, meta)}`, ...headers }, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new RegistryCallError(`the registry at ${this.baseUrl} is not reachable: ${(err as Error).message}`);
     }
@@ -131,11 +136,25 @@ export class RegistryClient {
     return (body.layers ?? []).filter((l) => typeof l.digest === 'string' && typeof l.size === 'number');
   }
 
-  /** Deletes a tag; false when it did not exist. */
-  async deleteTag(path: string, tag: string): Promise<boolean> {
-    const res = await this.call('DELETE', `/v2/${path}/manifests/${encodeURIComponent(tag)}`, path, ['delete']);
+  /**
+   * Deletes a tag as an actor whose tag rules are `meta` (control/registry/
+   * tag-protection.ts): the token carries them, so the registry refuses a
+   * protected or immutable tag itself. False when the tag did not exist.
+   */
+  async deleteTag(path: string, tag: string, meta: AccessMeta): Promise<boolean> {
+    const res = await this.call('DELETE', `/v2/${path}/manifests/${encodeURIComponent(tag)}`, path, ['delete'], {}, meta);
     if (res.status === 404) return false;
-    if (!res.ok) throw new RegistryCallError(`deleting ${path}:${tag} failed with ${res.status}: ${(await res.text()).slice(0, 300)}`, res.status);
+    if (!res.ok) {
+      const text = await res.text();
+      const code = (() => {
+        try {
+          return (JSON.parse(text) as { errors?: Array<{ code?: string }> }).errors?.[0]?.code;
+        } catch {
+          return undefined;
+        }
+      })();
+      throw new RegistryCallError(`deleting ${path}:${tag} failed with ${res.status}: ${text.slice(0, 300)}`, res.status, code);
+    }
     return true;
   }
 }

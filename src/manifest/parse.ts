@@ -7,7 +7,7 @@ import { regErr } from '../oci/errors.js';
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import * as MT from './media-types.js';
 import { verifySchema1 } from './schema1.js';
-import { badString, MAX_DEPTH, nestingDepth } from './json-bounds.js';
+import { badString, MAX_DEPTH, nestingDepth } from '../oci/json-bounds.js';
 
 /** A validated content descriptor. */
 export interface Descriptor {

@@ -9,6 +9,7 @@ import type { Database } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Principal } from '../principal.js';
 import type { ControlPlaneServices } from '../services.js';
+import { badString, MAX_DEPTH, nestingDepth } from '../../oci/json-bounds.js';
 
 /** The one error of the REST API. */
 export class ApiError extends Error {
@@ -80,13 +81,18 @@ async function parseBody(req: IncomingMessage, limit: number): Promise<Record<st
   if (text.trim() === '') return {};
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  // Bounded before parsing and storable after (nested arrays once overflowed the stack; NUL reached PostgreSQL).
+  if (nestingDepth(Buffer.from(text)) > MAX_DEPTH) throw badRequest(`the body is nested deeper than ${MAX_DEPTH} levels`);
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch {
     throw badRequest('the body is not a JSON object');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('the body is not a JSON object');
+  const bad = badString(parsed);
+  if (bad) throw badRequest(`the body is invalid: ${bad}`);
+  return parsed as Record<string, unknown>;
 }
 
 /** `page` and `per_page` (default 20, at most 100), as GitLab reads them. */

@@ -95,6 +95,7 @@ export const projectRoutes: Route[] = [
     if (!/^[a-zA-Z0-9_+.-]{1,255}$/.test(username)) throw badRequest('username is invalid');
     const expires = str(body, 'expires_at');
     if (expires !== undefined && Number.isNaN(Date.parse(expires))) throw badRequest('expires_at is invalid');
+    if (expires !== undefined && Date.parse(expires) <= Date.now()) throw badRequest('expires_at must be in the future');
     const token = newToken(DEPLOY_TOKEN_PREFIX);
     const row = await insertDeployToken(ctx.db, project.id, name, username, token, parseScopes(body.scopes, DEPLOY_SCOPES), expires ?? null).catch((err: { code?: string }) => {
       if (err.code === '23505') throw new ApiError(400, 'username has already been taken', 'error');

@@ -11,6 +11,9 @@ import { resetFailedDeletion, scheduleDeletion } from '../registry/deletions.js'
 import { diskUsageCsv, projectDiskUsage } from '../registry/disk-usage.js';
 import { compileAnchored, parseOlderThan } from '../registry/tag-selection.js';
 import { userOf } from '../principal.js';
+import { effectiveLevel } from '../abilities.js';
+import { RegistryCallError } from '../registry-client.js';
+import { tagGuardFor, type TagGuard } from '../registry/tag-protection.js';
 import { containerRepositoryById, getSettings, listContainerRepositories, repositoriesByStatus } from '../store/registry-records.js';
 import type { ContainerRepositoryRow, ProjectRow } from '../store/rows.js';
 import { ApiError, badRequest, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
@@ -24,6 +27,22 @@ async function projectWith(ctx: ApiContext, ref: string, action: 'pull' | 'delet
   const actions = registryActions(ctx.principal.kind === 'user' ? { ...ctx.principal, scopes: undefined } : ctx.principal, project, await getSettings(ctx.db), level);
   if (!actions.has(action)) throw action === 'pull' ? notFound('Project') : forbidden();
   return project;
+}
+
+/** The project and what the actor may delete there (tag rules at the actor's level; deploy tokens count as no level). */
+async function projectForDelete(ctx: ApiContext, ref: string): Promise<{ project: ProjectRow; guard: TagGuard }> {
+  const project = await projectWith(ctx, ref, 'delete');
+  const { level } = await loadProject(ctx, ref);
+  const acting = ctx.principal.kind === 'deploy_token' ? 0 : effectiveLevel(ctx.principal, level);
+  return { project, guard: await tagGuardFor(ctx.db, project.id, acting) };
+}
+
+/** A refusal by the registry in the API's words: 403 for tag rules, 400 when deletes are off; anything else stays an error. */
+function registryRefusal(err: unknown): unknown {
+  if (!(err instanceof RegistryCallError)) return err;
+  if (err.code === 'PROTECTED_TAG' || err.code === 'IMMUTABLE_TAG' || err.code === 'PROTECTED_MANIFEST') return new ApiError(403, `403 Forbidden - the registry refused: ${err.code === 'IMMUTABLE_TAG' ? 'the tag is immutable' : 'the tag is protected'}`);
+  if (err.code === 'UNSUPPORTED') return new ApiError(400, 'deletes are disabled on this registry (storage.delete.enabled is false, or it is read-only)');
+  return err;
 }
 
 async function repositoryIn(ctx: ApiContext, project: ProjectRow, id: string): Promise<ContainerRepositoryRow> {
@@ -89,9 +108,14 @@ export const registryRoutes: Route[] = [
   }],
   ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)$/, async (ctx) => {
     requireWrite(ctx);
-    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const { project, guard } = await projectForDelete(ctx, ctx.params[0]!);
     const repo = await repositoryIn(ctx, project, ctx.params[1]!);
-    await scheduleDeletion(ctx.db, repo.id);
+    // Deleting a repository deletes its tags: refused, naming the rule, when one of them must stay for this actor.
+    for (const t of await ctx.services.registry.tags(repo.path)) {
+      const refusal = guard.refusal(t.name);
+      if (refusal) throw new ApiError(403, `403 Forbidden - the repository holds a tag this user may not delete: ${refusal}`);
+    }
+    await scheduleDeletion(ctx.db, repo.id, guard.meta);
     sendJson(ctx.res, 202, null);
   }],
   // Admin: repositories whose deletion is scheduled, ongoing or failed, and resetting failed ones (SPEC 6.2).
@@ -137,14 +161,20 @@ export const registryRoutes: Route[] = [
   }],
   ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)$/, async (ctx) => {
     requireWrite(ctx);
-    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const { project, guard } = await projectForDelete(ctx, ctx.params[0]!);
     const repo = await repositoryIn(ctx, project, ctx.params[1]!);
-    if (!(await ctx.services.registry.deleteTag(repo.path, decodeURIComponent(ctx.params[2]!)))) throw notFound('Tag');
+    const tag = decodeURIComponent(ctx.params[2]!);
+    const refusal = guard.refusal(tag);
+    if (refusal) throw new ApiError(403, `403 Forbidden - ${refusal}`);
+    const deleted = await ctx.services.registry.deleteTag(repo.path, tag, guard.meta).catch((err: unknown) => {
+      throw registryRefusal(err);
+    });
+    if (!deleted) throw notFound('Tag');
     sendJson(ctx.res, 200, null);
   }],
   ['DELETE', /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags$/, async (ctx) => {
     requireWrite(ctx);
-    const project = await projectWith(ctx, ctx.params[0]!, 'delete');
+    const { project, guard } = await projectForDelete(ctx, ctx.params[0]!);
     const repo = await repositoryIn(ctx, project, ctx.params[1]!);
     const body = { ...Object.fromEntries(ctx.url.searchParams), ...(await readBody(ctx.req)) };
     const nameRegexDelete = str(body, 'name_regex_delete') ?? str(body, 'name_regex');
@@ -161,7 +191,8 @@ export const registryRoutes: Route[] = [
     const olderThan = str(body, 'older_than');
     const olderThanMs = olderThan === undefined ? undefined : parseOlderThan(olderThan);
     if (olderThan !== undefined && olderThanMs === undefined) throw badRequest('older_than is invalid');
-    await enqueueJob(ctx.db, BULK_DELETE_TAGS, { repository_id: repo.id, rules: { nameRegexDelete, nameRegexKeep, keepN: int(body, 'keep_n'), olderThanMs } }, { maxAttempts: 3 });
+    // The actor's tag rules travel with the job: it deletes only what this actor may, and skips the rest.
+    await enqueueJob(ctx.db, BULK_DELETE_TAGS, { repository_id: repo.id, rules: { nameRegexDelete, nameRegexKeep, keepN: int(body, 'keep_n'), olderThanMs }, meta: guard.meta }, { maxAttempts: 3 });
     sendJson(ctx.res, 202, null);
   }],
 ];

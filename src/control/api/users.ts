@@ -14,7 +14,7 @@ export const PAT_SCOPES = new Set(['api', 'read_api', 'read_registry', 'write_re
 
 /** Validates `scopes` (array or comma-separated) against `allowed`. */
 export function parseScopes(value: unknown, allowed: ReadonlySet<string>): string[] {
-  const list = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',').map((s) => s.trim()) : [];
+  const list = Array.isArray(value) ? value.map((s) => (typeof s === 'string' ? s : '(not a string)')) : typeof value === 'string' ? value.split(',').map((s) => s.trim()) : [];
   if (list.length === 0) throw badRequest('scopes is missing');
   const bad = list.filter((s) => !allowed.has(s));
   if (bad.length > 0) throw badRequest(`scopes does not have a valid value: ${bad.join(', ')}`);
@@ -25,6 +25,8 @@ export function parseScopes(value: unknown, allowed: ReadonlySet<string>): strin
 export function parseExpiry(value: string | undefined): string | null {
   if (value === undefined) return null;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw badRequest('expires_at is invalid');
+  // A token that expires today or earlier would be born dead (GitLab refuses it too).
+  if (value <= new Date().toISOString().slice(0, 10)) throw badRequest('expires_at must be in the future');
   return value;
 }
 

@@ -13,6 +13,7 @@ import type { TagDecision } from '../registry/tag-selection.js';
 import { getSettings, listContainerRepositories, listTagRules } from '../store/registry-records.js';
 import { evaluatePolicy, type PolicyRules } from './policy.js';
 import { setCleanupStatus } from './store.js';
+import { cleanupTagGuard } from '../registry/tag-protection.js';
 
 /** What a run did (or would do) to one repository. */
 export interface CleanupReport {
@@ -40,6 +41,8 @@ export async function cleanupProject(db: Database, registry: RegistryClient, pro
   const max = settings.container_registry_cleanup_tags_service_max_list_size;
   const deadline = Date.now() + settings.container_registry_delete_tags_service_timeout * 1000;
   const patterns = await protectedPatterns(db, projectId);
+  // The policy already keeps every tag a rule covers; the registry is told the same, in case they ever disagree.
+  const guard = await cleanupTagGuard(db, projectId);
   const { rows } = await listContainerRepositories(db, projectId, 100_000, 0);
   const reports: CleanupReport[] = [];
   for (const repo of rows) {
@@ -52,7 +55,7 @@ export async function cleanupProject(db: Database, registry: RegistryClient, pro
       if (!opts.dryRun) {
         for (const tag of doomed.slice(0, max)) {
           if (Date.now() > deadline) break;
-          await registry.deleteTag(repo.path, tag);
+          await registry.deleteTag(repo.path, tag, guard.meta);
           deleted.push(tag);
         }
       }

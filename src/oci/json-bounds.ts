@@ -1,13 +1,13 @@
 /**
- * Bounds on pushed JSON, checked before and after `JSON.parse`: manifests are
- * shallow documents, so nesting deeper than {@link MAX_DEPTH} is refused on
+ * Bounds on pushed JSON (manifests, REST API bodies), checked before and
+ * after `JSON.parse`: both are shallow documents, so nesting deeper than {@link MAX_DEPTH} is refused on
  * the raw bytes before anything is built (a 4 MiB body of `[[[[…` would
  * otherwise become two million arrays), and every string, keys included,
  * must be storable text: no NUL (PostgreSQL's text cannot hold it) and no
  * lone UTF-16 surrogate (not Unicode; `"\ud800"` is valid JSON).
  */
 
-/** Deepest nesting of arrays and objects a manifest may have (real ones stay under 8). */
+/** Deepest nesting of arrays and objects a document may have (real manifests stay under 8). */
 export const MAX_DEPTH = 64;
 
 const OPEN_OBJ = 0x7b;

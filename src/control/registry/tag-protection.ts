@@ -1,0 +1,76 @@
+/**
+ * Tag protection and immutability for everything the control plane deletes
+ * (REST single and bulk deletes, repository deletion, cleanup policies, and
+ * whatever comes later): one place that turns a project's tag rules into
+ *
+ * - the `meta` the registry enforces (`tag_deny_access_patterns`,
+ *   `tag_immutable_patterns`), which every control-plane delete carries in
+ *   its token, so the registry refuses what the actor may not do even if a
+ *   caller forgot to ask; and
+ * - verdicts with reasons naming the rule, asked before acting, so the API
+ *   answers 403 in words and bulk work skips (and reports) what it must keep.
+ *
+ * Matching is the registry's own (`auth/tag-rules.ts`), so both sides agree.
+ */
+import type { AccessMeta } from '../../auth/claims.js';
+import { tagMatches } from '../../auth/tag-rules.js';
+import type { Queryer } from '../../db/queryer.js';
+import { listTagRules } from '../store/registry-records.js';
+import { ACCESS_LEVELS, type TagRuleRow } from '../store/rows.js';
+
+/** What an actor may delete in one project. */
+export interface TagGuard {
+  /** The patterns the registry enforces for this actor, for the token of its delete calls. */
+  readonly meta: AccessMeta;
+  /** Why `tag` must stay for this actor (naming the rule), or undefined when it may be deleted. */
+  refusal(tag: string): string | undefined;
+}
+
+const LEVEL_NAMES = new Map<number, string>(Object.entries(ACCESS_LEVELS).map(([name, level]) => [level, name[0]!.toUpperCase() + name.slice(1)]));
+const levelName = (level: number) => LEVEL_NAMES.get(level) ?? `access level ${level}`;
+
+function guardOf(rules: readonly TagRuleRow[], protects: (r: TagRuleRow) => boolean): TagGuard {
+  const deny = rules.filter(protects);
+  const immutable = rules.filter((r) => r.immutable);
+  const meta: { -readonly [K in keyof AccessMeta]: AccessMeta[K] } = {};
+  if (deny.length > 0) meta.tag_deny_access_patterns = { delete: deny.map((r) => r.tag_name_pattern) };
+  if (immutable.length > 0) meta.tag_immutable_patterns = immutable.map((r) => r.tag_name_pattern);
+  return {
+    meta,
+    refusal(tag) {
+      const im = immutable.find((r) => tagMatches(r.tag_name_pattern, tag));
+      if (im) return `tag ${JSON.stringify(tag)} is immutable (tag rule ${JSON.stringify(im.tag_name_pattern)}): nobody may delete it`;
+      const p = deny.find((r) => tagMatches(r.tag_name_pattern, tag));
+      if (p) return `tag ${JSON.stringify(tag)} is protected (tag rule ${JSON.stringify(p.tag_name_pattern)}): deleting it needs ${levelName(p.minimum_access_level_for_delete ?? 0)}`;
+      return undefined;
+    },
+  };
+}
+
+/** The guard for an actor with access `level` in the project (admins act as 60, above every rule). */
+export async function tagGuardFor(q: Queryer, projectId: number, level: number): Promise<TagGuard> {
+  const rules = await listTagRules(q, projectId);
+  return guardOf(rules, (r) => r.minimum_access_level_for_delete !== null && level < r.minimum_access_level_for_delete);
+}
+
+/** The guard of cleanup policies, which act for nobody: every protected or immutable tag stays (SPEC 6.1). */
+export async function cleanupTagGuard(q: Queryer, projectId: number): Promise<TagGuard> {
+  const rules = await listTagRules(q, projectId);
+  return guardOf(rules, (r) => r.minimum_access_level_for_delete !== null || r.minimum_access_level_for_push !== null);
+}
+
+/** Rebuilds a guard from the `meta` a queued job carries (the actor's patterns, computed when it was asked). */
+export function guardFromMeta(meta: AccessMeta | undefined): TagGuard {
+  const deny = meta?.tag_deny_access_patterns?.delete ?? [];
+  const immutable = meta?.tag_immutable_patterns ?? [];
+  return {
+    meta: meta ?? {},
+    refusal(tag) {
+      const im = immutable.find((p) => tagMatches(p, tag));
+      if (im) return `tag ${JSON.stringify(tag)} is immutable (tag rule ${JSON.stringify(im)})`;
+      const p = deny.find((pattern) => tagMatches(pattern, tag));
+      if (p) return `tag ${JSON.stringify(tag)} is protected (tag rule ${JSON.stringify(p)})`;
+      return undefined;
+    },
+  };
+}
