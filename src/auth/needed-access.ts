@@ -27,5 +27,16 @@ export function neededScopes(route: Route, method: string): Scope[] {
     case 'upload-start':
     case 'upload':
       return repo(['pull', 'push']);
+    // GitLab's registry: pull to read a repository, pull on `<path>/*` to list under a path,
+    // push on the repository and on `<path>/*` to rename.
+    case 'gitlab-base':
+      return [];
+    case 'gitlab-tags':
+    case 'gitlab-tag':
+      return repo(['pull']);
+    case 'gitlab-repository':
+      return method === 'PATCH' ? [...repo(['push']), { type: 'repository', name: `${route.name}/*`, actions: ['push'] }] : repo(['pull']);
+    case 'gitlab-subrepositories':
+      return [{ type: 'repository', name: `${route.name}/*`, actions: ['pull'] }];
   }
 }

@@ -20,12 +20,16 @@ import { legacyRepositories } from './legacy/legacy-reader.js';
 import { cachedMetadataStore, type TagCache } from './cache/cached-store.js';
 import { connectRedis } from './cache/redis-client.js';
 import type { MetadataStore } from './store.js';
+import type { GitlabMetadata } from './gitlab.js';
+import { databaseGitlabMetadata } from './database/gitlab-store.js';
 
 /** The store, the database behind it when there is one, its Redis cache when enabled, and what to close on shutdown. */
 export interface MetadataBackend {
   readonly store: MetadataStore;
   readonly database?: Database;
   readonly cache?: TagCache;
+  /** The `/gitlab/v1` reads and rename, in database mode. */
+  readonly gitlab?: GitlabMetadata;
   close(): Promise<void>;
 }
 
@@ -68,7 +72,7 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
   }
   const v = config.validation;
   const store = databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) });
-  if (!config.redis.cache.enabled) return { store, database, close: () => database.close() };
+  if (!config.redis.cache.enabled) return { store, database, gitlab: databaseGitlabMetadata(database, undefined), close: () => database.close() };
   let redis: Awaited<ReturnType<typeof connectRedis>>;
   try {
     redis = await connectRedis(config.redis.cache);
@@ -81,6 +85,7 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
   return {
     store: cached.store,
     cache: cached.cache,
+    gitlab: databaseGitlabMetadata(database, cached.cache),
     database,
     async close() {
       redis.disconnect();

@@ -1,8 +1,15 @@
 /**
- * Storage health as Distribution checks it: a probe every `interval`, and the
- * registry reports unhealthy after `threshold` failures in a row.
+ * Health as Distribution checks its storage: a probe every `interval`, and
+ * the registry reports unhealthy after `threshold` failures in a row. The
+ * probe is handed in (the storage driver's `health()`, named after the
+ * driver), so observability depends on nothing it observes.
  */
-import type { StorageDriver } from '../storage/driver.js';
+
+/** A named check: resolves when healthy. */
+export interface HealthProbe {
+  readonly name: string;
+  check(): Promise<void>;
+}
 
 /** A running health checker. */
 export interface HealthChecker {
@@ -11,12 +18,12 @@ export interface HealthChecker {
   stop(): void;
 }
 
-/** Starts probing `driver`; `enabled: false` reports healthy always. */
-export function startHealthChecks(driver: StorageDriver, opts: { enabled: boolean; interval: number; threshold: number }): HealthChecker {
+/** Starts running `probe`; `enabled: false` reports healthy always. */
+export function startHealthChecks(probe: HealthProbe, opts: { enabled: boolean; interval: number; threshold: number }): HealthChecker {
   let failures = 0;
   let lastError = '';
-  const probe = () =>
-    driver.health().then(
+  const run = () =>
+    probe.check().then(
       () => {
         failures = 0;
       },
@@ -25,11 +32,11 @@ export function startHealthChecks(driver: StorageDriver, opts: { enabled: boolea
         lastError = (err as Error).message;
       },
     );
-  const timer = opts.enabled ? setInterval(probe, Math.max(opts.interval, 100)) : undefined;
+  const timer = opts.enabled ? setInterval(run, Math.max(opts.interval, 100)) : undefined;
   timer?.unref();
-  if (opts.enabled) void probe();
+  if (opts.enabled) void run();
   return {
-    status: () => (failures >= opts.threshold ? { [`storagedriver_${driver.name}`]: lastError } : {}),
+    status: () => (failures >= opts.threshold ? { [probe.name]: lastError } : {}),
     stop: () => clearInterval(timer),
   };
 }

@@ -12,7 +12,6 @@ import { dispatch } from './dispatch.js';
 import { matchRoute, ROUTE_METHODS } from './routes.js';
 import { workerIndex } from '../observability/worker-identity.js';
 import type { RegistryServices, RequestContext } from './context.js';
-import { serveGitlabApi } from '../gitlab-api/handlers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -105,18 +104,9 @@ export function createRegistryListener(services: RegistryServices, health: Healt
         routeLabel = 'ops';
         return;
       }
-      if (path.startsWith('/gitlab/v1')) {
-        routeLabel = 'gitlab_v1';
-        const db = services.database;
-        if (db) {
-          serveGitlabApi(ctx, path, db).then((served) => {
-            if (!served) notFound(res);
-          }, fail);
-          return;
-        }
-      }
       const route = matchRoute(path);
-      if (!route) {
+      // /gitlab/v1 exists only with the metadata database (as in GitLab's registry).
+      if (!route || (route.kind.startsWith('gitlab-') && !services.gitlab)) {
         notFound(res);
         return;
       }

@@ -8,8 +8,7 @@ import type { BlobContent } from '../core/blob-content.js';
 import type { ManifestService } from '../core/manifests.js';
 import type { UploadService } from '../core/uploads.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { Database } from '../db/queryer.js';
-import type { TagCache } from '../metadata/cache/cached-store.js';
+import type { GitlabMetadata } from '../metadata/gitlab.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { regErr } from '../oci/errors.js';
@@ -27,10 +26,8 @@ export interface RegistryServices {
   readonly uploads: UploadService;
   readonly metrics: Metrics;
   readonly log: Logger;
-  /** The metadata database, in database mode (the `/gitlab/v1` API reads it). */
-  readonly database?: Database | undefined;
-  /** The Redis tag cache, when enabled (rename invalidates it and takes its leases there). */
-  readonly cache?: TagCache | undefined;
+  /** What the `/gitlab/v1` API reads and renames, in database mode. */
+  readonly gitlab?: GitlabMetadata | undefined;
   /** Token auth (`auth.token`); absent, the registry is open. */
   readonly auth?: TokenGuard | undefined;
   /** Notifications (`notifications.endpoints`), when any endpoint is configured. */

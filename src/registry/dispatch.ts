@@ -12,8 +12,18 @@ import { deleteManifest, getManifest, putManifest } from './handlers/manifests.j
 import { base, catalog, referrers, tagList } from './handlers/listings.js';
 import { neededScopes } from '../auth/needed-access.js';
 import { grants } from '../auth/claims.js';
+import { gitlabRename, gitlabRepository, gitlabSubrepositories, gitlabTagDetail, gitlabTags } from './handlers/gitlab-v1.js';
+import type { GitlabMetadata } from '../metadata/gitlab.js';
+import { sendEmpty } from './context.js';
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
+
+/** The `/gitlab/v1` metadata; app.ts answers 404 for these routes before dispatch when there is none (legacy mode). */
+function gitlabOf(ctx: RequestContext): GitlabMetadata {
+  const g = ctx.services.gitlab;
+  if (!g) throw regErr('UNSUPPORTED', 'the /gitlab/v1 API needs the metadata database');
+  return g;
+}
 
 /** Runs the handler of `route` for the request's method (already checked against ROUTE_METHODS). */
 export async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
@@ -55,5 +65,16 @@ export async function dispatch(ctx: RequestContext, route: Route): Promise<void>
       if (method === 'PUT') return completeUpload(ctx, route.name, route.id);
       if (method === 'DELETE') return cancelUpload(ctx, route.name, route.id);
       return uploadStatus(ctx, route.name, route.id);
+    case 'gitlab-base':
+      return sendEmpty(ctx.res, 200);
+    case 'gitlab-repository':
+      if (method === 'PATCH') return gitlabRename(ctx, gitlabOf(ctx), route.name);
+      return gitlabRepository(ctx, gitlabOf(ctx), route.name);
+    case 'gitlab-tags':
+      return gitlabTags(ctx, gitlabOf(ctx), route.name);
+    case 'gitlab-tag':
+      return gitlabTagDetail(ctx, gitlabOf(ctx), route.name, route.tag);
+    case 'gitlab-subrepositories':
+      return gitlabSubrepositories(ctx, gitlabOf(ctx), route.name);
   }
 }

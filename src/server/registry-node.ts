@@ -30,12 +30,15 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../storage/driver.js';
+import type { Database } from '../db/queryer.js';
 
 /** A running registry node. */
 export interface RegistryNode {
   readonly server: Server;
   readonly services: RegistryServices;
   readonly driver: StorageDriver;
+  /** The metadata database, in database mode (the control plane, GC and notifications use it). */
+  readonly database?: Database | undefined;
   /** `http://host:port` the node listens on. */
   readonly url: string;
   /** `http://host:port` of the debug listener, when `http.debug.addr` is set. */
@@ -57,11 +60,11 @@ export interface NodeOptions {
 }
 
 /** Builds the services of the data plane. */
-export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; closeMetadata: () => Promise<void> }> {
+export async function buildServices(config: Config, opts: NodeOptions = {}): Promise<{ services: RegistryServices; driver: StorageDriver; database: Database | undefined; closeMetadata: () => Promise<void> }> {
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? (await createStorageDriver(config.storage, metrics));
-  const { store: metadata, database, cache, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry, (msg) => log.warn(msg));
+  const { store: metadata, database, gitlab, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry, (msg) => log.warn(msg));
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {
@@ -71,7 +74,7 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
     referenceLimit: v.manifests.referencelimit,
   });
   const uploads = new UploadService(driver, content, metadata);
-  return { services: { config, metadata, content, manifests, uploads, metrics, log, database, cache }, driver, closeMetadata };
+  return { services: { config, metadata, content, manifests, uploads, metrics, log, gitlab }, driver, database, closeMetadata };
 }
 
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
@@ -126,8 +129,8 @@ function splitAddr(addr: string): { host: string; port: number } {
 /** Starts a registry node listening on `http.addr` (and the control plane, unless disabled). */
 export async function startRegistryNode(config: Config, opts: NodeOptions = {}): Promise<RegistryNode> {
   const built = await buildServices(config, opts);
-  const { driver, closeMetadata } = built;
-  const { database, log, metrics } = built.services;
+  const { driver, database, closeMetadata } = built;
+  const { log, metrics } = built.services;
   const cpConfig = config.controlplane;
   const standalone = cpConfig.standalone;
   const tls = config.http.tls;
@@ -165,7 +168,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     const services: RegistryServices = { ...built.services, auth, notifier, eventSource };
 
     if (!standalone) await driver.health();
-    health = startHealthChecks(driver, config.health.storagedriver);
+    health = startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver);
     const exportMetrics: MetricsExporter = isClusterWorker()
       ? clusterMetricsSource(metrics.registry)
       : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
@@ -221,6 +224,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
       server: running,
       services,
       driver,
+      database,
       url: selfUrl,
       debugUrl,
       controlPlane: cp,

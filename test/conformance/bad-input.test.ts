@@ -35,7 +35,7 @@ for (const mode of ['embedded', 'legacy', 'database'] as const) describe(`bad in
 
   /** Every file under the data directory and, in database mode, a fingerprint of every metadata table. */
   async function state(): Promise<unknown> {
-    const db = reg.node.services.database;
+    const db = reg.node.database;
     const tables = db
       ? await db.query('t', `SELECT (SELECT count(*) FROM repositories) AS r, (SELECT count(*) FROM blobs) AS b, (SELECT count(*) FROM repository_blobs) AS rb,
           (SELECT count(*) FROM manifests) AS m, (SELECT count(*) FROM layers) AS l, (SELECT count(*) FROM manifest_references) AS mr,

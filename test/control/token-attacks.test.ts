@@ -132,7 +132,9 @@ describe('token attacks', { skip }, () => {
     await assert.rejects(s.token({ basic: ['blocked-soon', PASSWORD] }, [`repository:${REPO}:pull`]), /401/);
     assert.equal((await s.api('GET', '/user', { pat })).status, 401);
 
-    const expired = await s.createPat(devId, ['read_registry'], '2020-01-01');
+    // Created valid (a past expiry is refused at creation), then expired as time would.
+    const expired = await s.createPat(devId, ['read_registry'], new Date(Date.now() + 86_400_000 * 2).toISOString().slice(0, 10));
+    await s.node.database?.query('t', "UPDATE personal_access_tokens SET expires_at = '2020-01-01' WHERE id = (SELECT max(id) FROM personal_access_tokens)");
     await assert.rejects(s.token({ basic: ['dev', expired] }, [`repository:${REPO}:pull`]), /401/);
     const revoked = await s.createPat(devId, ['read_registry']);
     const list = await s.api('GET', `/personal_access_tokens?user_id=${devId}`, s.rootCreds);

@@ -71,7 +71,7 @@ describe('embedded database (a PostgreSQL server under the data directory)', () 
     const created = wharfCli(['admin', 'create-user', 'alice', cfg, '--password-stdin'], 'a-long-password-1');
     assert.equal(created.status, 0, created.stderr);
     assert.match(created.stdout, /created user alice/);
-    const db = server.node.services.database;
+    const db = server.node.database;
     assert.ok(db);
     assert.equal((await db.query('t', 'SELECT 1 FROM users WHERE username = $1', ['alice'])).length, 1, 'the running server sees the user the CLI created');
     const gc = wharfCli(['database', 'gc-status', '--json', cfg]);

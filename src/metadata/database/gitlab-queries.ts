@@ -4,37 +4,8 @@
  * layers referenced by at least one tagged manifest, directly or through a
  * tagged index (configurations are not layers).
  */
-import type { Queryer } from '../db/queryer.js';
-
-/** Details of one repository. */
-export interface RepositoryDetails {
-  id: number;
-  name: string;
-  path: string;
-  createdAt: Date;
-  updatedAt: Date | null;
-}
-
-/** One tag as the tags list returns it. */
-export interface TagRow {
-  name: string;
-  digest: string;
-  configDigest: string | null;
-  mediaType: string;
-  sizeBytes: number;
-  createdAt: Date;
-  updatedAt: Date | null;
-  publishedAt: Date;
-}
-
-/** Options of a tags page. */
-export interface TagPageOptions {
-  readonly n: number;
-  readonly last?: string | undefined;
-  readonly before?: string | undefined;
-  readonly name?: string | undefined;
-  readonly sort: 'name' | '-name' | 'published_at' | '-published_at';
-}
+import type { Queryer } from '../../db/queryer.js';
+import type { RepositoryDetails, TagPageOptions, TagRow } from '../gitlab.js';
 
 /** The repository at `path`, or undefined. */
 export async function repositoryByPath(q: Queryer, path: string): Promise<RepositoryDetails | undefined> {

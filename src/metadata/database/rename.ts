@@ -8,24 +8,16 @@
  * the database transaction alone decides.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { TagCache } from '../metadata/cache/cached-store.js';
-import type { Database } from '../db/queryer.js';
-import { regErr } from '../oci/errors.js';
-import { isValidName } from '../oci/names.js';
+import type { TagCache } from '../cache/cached-store.js';
+import type { Database } from '../../db/queryer.js';
+import { regErr } from '../../oci/errors.js';
+import { isValidName } from '../../oci/names.js';
+import type { RenameResult } from '../gitlab.js';
 
 /** Most repositories one rename may move. */
 export const RENAME_LIMIT = 1000;
 const LEASE_MS = 60_000;
 const leaseKey = (path: string) => `wharf:rename-lease:${path}`;
-
-/** The outcome of a rename request. */
-export interface RenameResult {
-  readonly dryRun: boolean;
-  /** How long the lease on the new path lasts (dry run with Redis), in ms. */
-  readonly leaseMs?: number;
-  /** The new path (after a real rename). */
-  readonly to?: string;
-}
 
 /** Validates and performs (or, dry, checks and reserves) a rename of `path` to its sibling `newName`. */
 export async function renameRepository(db: Database, cache: TagCache | undefined, path: string, newName: unknown, dryRun: boolean): Promise<RenameResult> {
