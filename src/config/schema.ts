@@ -209,6 +209,12 @@ const database = section({
   sslrootcert: z.string().optional(),
   connecttimeout: duration('0s'),
   pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).default(20), maxlifetime: duration('0s'), maxidletime: duration('10m') }),
+  /**
+   * Wharf's in-process cache of tag lookups and links, kept correct across
+   * nodes by LISTEN/NOTIFY. LISTEN needs a session: turn it off behind a
+   * pooler in transaction mode (PgBouncer's `pool_mode = transaction`).
+   */
+  localcache: section({ enabled: bool(true) }),
 });
 
 const gc = section({

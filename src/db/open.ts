@@ -75,6 +75,7 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
   return {
     query: db.query,
     transaction: db.transaction,
+    listen: db.listen,
     async close() {
       await db.close();
       await release();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import type { Database, Queryer } from './queryer.js';
+import type { Database, ListenHandlers, Listening, Queryer } from './queryer.js';
 
 /** Pool options from the `database` section (GitLab's registry keys). */
 export function poolConfig(db: Config['database']): pg.PoolConfig {
@@ -83,6 +83,54 @@ export function pgDatabase(config: pg.PoolConfig, metrics?: Registry): Database 
         client.release();
       }
     },
+    listen: (channels, handlers) => listenOn(config, channels, handlers),
     close: () => pool.end(),
+  };
+}
+
+/** A dedicated client LISTENing on `channels`; reconnects with backoff while not closed. */
+async function listenOn(config: pg.PoolConfig, channels: readonly string[], handlers: ListenHandlers): Promise<Listening> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ ...config, keepAlive: true, application_name: 'wharf-listener' });
+    c.on('notification', (n) => {
+      if (channels.includes(n.channel)) handlers.message(n.channel, n.payload ?? '');
+    });
+    c.on('error', () => lost(c));
+    c.on('end', () => lost(c));
+    await c.connect();
+    for (const channel of channels) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = c;
+    handlers.reset(true);
+  };
+  const lost = (c: pg.Client) => {
+    if (client !== c) return;
+    client = undefined;
+    c.end().catch(() => undefined);
+    handlers.reset(false);
+    if (!closed) schedule(200);
+  };
+  const schedule = (ms: number) => {
+    retry = setTimeout(() => {
+      connect().catch(() => {
+        if (!closed) schedule(Math.min(ms * 2, 10_000));
+      });
+    }, ms);
+    retry.unref();
+  };
+  await connect();
+  return {
+    async notify(channel, payload) {
+      await client?.query('SELECT pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    },
   };
 }

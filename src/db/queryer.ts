@@ -9,10 +9,31 @@ export interface Queryer {
   query<R = Record<string, unknown>>(name: string, text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** A subscription to notification channels. */
+export interface Listening {
+  /** Sends a notification over the listening connection (dropped while it is down). */
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Callbacks of a subscription. */
+export interface ListenHandlers {
+  /** A notification on one of the channels. */
+  message(channel: string, payload: string): void;
+  /** The connection was lost (notifications may have been missed) or regained: forget what depends on them. */
+  reset(connected: boolean): void;
+}
+
 /** A connection pool: a queryer that can also open transactions. */
 export interface Database extends Queryer {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryer) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on `channels` over a dedicated connection, reconnecting (with
+   * `reset(false)` when lost and `reset(true)` once listening again).
+   * Resolves once listening.
+   */
+  listen(channels: readonly string[], handlers: ListenHandlers): Promise<Listening>;
   close(): Promise<void>;
 }
 

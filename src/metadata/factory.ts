@@ -19,6 +19,7 @@ import { legacyMetadataStore } from './legacy/legacy-store.js';
 import { legacyRepositories } from './legacy/legacy-reader.js';
 import { cachedMetadataStore, type TagCache } from './cache/cached-store.js';
 import { connectRedis } from './cache/redis-client.js';
+import { startLocalCache } from './cache/local-store.js';
 import type { MetadataStore } from './store.js';
 import type { GitlabMetadata } from './gitlab.js';
 import { databaseGitlabMetadata } from './database/gitlab-store.js';
@@ -71,24 +72,31 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${(err as Error).message}`]);
   }
   const v = config.validation;
-  const store = databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false) });
-  if (!config.redis.cache.enabled) return { store, database, gitlab: databaseGitlabMetadata(database, undefined), close: () => database.close() };
-  let redis: Awaited<ReturnType<typeof connectRedis>>;
-  try {
-    redis = await connectRedis(config.redis.cache);
-  } catch (err) {
-    await database.close();
-    throw new ConfigError([`redis.cache: cannot connect to ${config.redis.cache.addr}: ${(err as Error).message}`]);
+  // The in-process cache of the hot reads (metadata/cache/local-store.ts); the store tells it of each change.
+  const local = config.database.localcache.enabled ? await startLocalCache(database) : undefined;
+  const store = databaseMetadataStore(database, { verifyReferences: !(v.disabled || v.enabled === false), afterChange: local?.afterChange });
+  let redis: Awaited<ReturnType<typeof connectRedis>> | undefined;
+  let cached: ReturnType<typeof cachedMetadataStore> | undefined;
+  if (config.redis.cache.enabled) {
+    try {
+      redis = await connectRedis(config.redis.cache);
+    } catch (err) {
+      await local?.close();
+      await database.close();
+      throw new ConfigError([`redis.cache: cannot connect to ${config.redis.cache.addr}: ${(err as Error).message}`]);
+    }
+    const instance = (await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1'))[0]?.id ?? 'default';
+    cached = cachedMetadataStore(store, redis, config.redis.cache.ttl, instance);
   }
-  const instance = (await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1'))[0]?.id ?? 'default';
-  const cached = cachedMetadataStore(store, redis, config.redis.cache.ttl, instance);
+  const inner = cached?.store ?? store;
   return {
-    store: cached.store,
-    cache: cached.cache,
-    gitlab: databaseGitlabMetadata(database, cached.cache),
+    store: local ? local.wrap(inner) : inner,
+    ...(cached ? { cache: cached.cache } : {}),
+    gitlab: databaseGitlabMetadata(database, cached?.cache),
     database,
     async close() {
-      redis.disconnect();
+      await local?.close();
+      redis?.disconnect();
       await database.close();
     },
   };

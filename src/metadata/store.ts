@@ -62,9 +62,11 @@ export interface MetadataStore {
   /**
    * Records a manifest (idempotent) and, with `tag`, points the tag at it, as
    * one step. MANIFEST_BLOB_UNKNOWN when a referenced blob or child manifest
-   * disappeared (garbage collection) after validation.
+   * disappeared (garbage collection) after validation. True when an existing
+   * tag now points at another manifest (caches must hear of it); false
+   * otherwise, and always in legacy mode.
    */
-  putManifest(name: string, record: ManifestRecord, tag?: string): Promise<void>;
+  putManifest(name: string, record: ManifestRecord, tag?: string): Promise<boolean>;
   /** Removes the manifest, every tag pointing at it, and its referrer entry; false when absent. */
   deleteManifest(name: string, digest: Digest): Promise<boolean>;
 

@@ -20,7 +20,8 @@ const TAGS = [
 const NONE: PolicyRules = { name_regex: null, name_regex_keep: null, keep_n: null, older_than: null };
 
 function survivors(rules: Partial<PolicyRules>, protectedPatterns: string[] = []): string[] {
-  return evaluatePolicy(TAGS, { ...NONE, ...rules }, protectedPatterns.map((p) => RE2JS.compile(p)), NOW).filter((d) => !d.delete).map((d) => d.name);
+  const refusal = (tag: string) => (protectedPatterns.some((p) => RE2JS.compile(p).matcher(tag).find()) ? 'protected or immutable tag' : undefined);
+  return evaluatePolicy(TAGS, { ...NONE, ...rules }, refusal, NOW).filter((d) => !d.delete).map((d) => d.name);
 }
 
 const CASES: Array<[string, Partial<PolicyRules>, string[], string[]?]> = [
@@ -46,7 +47,7 @@ describe('cleanup policy algorithm', () => {
   }
 
   it('explains every decision', () => {
-    const d = evaluatePolicy(TAGS, { ...NONE, name_regex: 'v.*', name_regex_keep: 'v1\\.0', keep_n: 1, older_than: '30d' }, [], NOW);
+    const d = evaluatePolicy(TAGS, { ...NONE, name_regex: 'v.*', name_regex_keep: 'v1\\.0', keep_n: 1, older_than: '30d' }, () => undefined, NOW);
     const why = Object.fromEntries(d.map((x) => [x.name, x.reason]));
     assert.match(why.latest!, /latest/);
     assert.match(why.main!, /does not match name_regex/);
@@ -60,7 +61,7 @@ describe('cleanup policy algorithm', () => {
   it('hostile regexes finish in linear time', () => {
     const many = Array.from({ length: 2000 }, (_, i) => ({ name: `${'a'.repeat(60)}${i}!`, created_at: daysAgo(100) }));
     const started = Date.now();
-    evaluatePolicy(many, { ...NONE, name_regex: '(a+)+$', name_regex_keep: '(a|a)*b' }, [], NOW);
+    evaluatePolicy(many, { ...NONE, name_regex: '(a+)+$', name_regex_keep: '(a|a)*b' }, () => undefined, NOW);
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
   });
 });

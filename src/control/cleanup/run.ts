@@ -6,11 +6,10 @@
  * the run asks to be resumed. A dry run deletes nothing and says why each tag
  * would stay or go.
  */
-import { RE2JS } from 're2js';
 import type { Database } from '../../db/queryer.js';
 import type { RegistryClient } from '../registry-client.js';
 import type { TagDecision } from '../registry/tag-selection.js';
-import { getSettings, listContainerRepositories, listTagRules } from '../store/registry-records.js';
+import { getSettings, listContainerRepositories } from '../store/registry-records.js';
 import { evaluatePolicy, type PolicyRules } from './policy.js';
 import { setCleanupStatus } from './store.js';
 import { cleanupTagGuard } from '../registry/tag-protection.js';
@@ -30,18 +29,12 @@ export interface CleanupOptions {
   readonly now: number;
 }
 
-/** The project's protected and immutable tag patterns: such tags are never cleaned up. */
-async function protectedPatterns(db: Database, projectId: number): Promise<RE2JS[]> {
-  return (await listTagRules(db, projectId)).map((r) => RE2JS.compile(r.tag_name_pattern));
-}
-
 /** Applies `rules` to every repository of a project. */
 export async function cleanupProject(db: Database, registry: RegistryClient, projectId: number, rules: PolicyRules, opts: CleanupOptions): Promise<CleanupReport[]> {
   const settings = await getSettings(db);
   const max = settings.container_registry_cleanup_tags_service_max_list_size;
   const deadline = Date.now() + settings.container_registry_delete_tags_service_timeout * 1000;
-  const patterns = await protectedPatterns(db, projectId);
-  // The policy already keeps every tag a rule covers; the registry is told the same, in case they ever disagree.
+  // Every tag a rule covers stays (the decisions say which rule); the registry is told the same rules.
   const guard = await cleanupTagGuard(db, projectId);
   const { rows } = await listContainerRepositories(db, projectId, 100_000, 0);
   const reports: CleanupReport[] = [];
@@ -49,7 +42,7 @@ export async function cleanupProject(db: Database, registry: RegistryClient, pro
     if (repo.status !== null) continue; // being deleted
     if (!opts.dryRun) await setCleanupStatus(db, repo.id, 'cleanup_ongoing');
     try {
-      const decisions = evaluatePolicy(await registry.tags(repo.path), rules, patterns, opts.now);
+      const decisions = evaluatePolicy(await registry.tags(repo.path), rules, guard.refusal, opts.now);
       const doomed = decisions.filter((d) => d.delete).map((d) => d.name);
       const deleted: string[] = [];
       if (!opts.dryRun) {

@@ -46,9 +46,9 @@ export function registryJobHandlers(db: Database, registry: RegistryClient): Rec
       if (!repo) return;
       const rules = job.payload.rules as TagSelection;
       const guard = await jobGuard(db, repo.project_id, job.payload.meta);
-      const decisions = selectTags(await registry.tags(repo.path), rules);
-      // Tags the actor may not delete stay, as GitLab's bulk delete skips protected tags.
-      for (const d of decisions) if (d.delete && !guard.refusal(d.name)) await registry.deleteTag(repo.path, d.name, guard.meta);
+      // Tags the actor may not delete stay (a step of the rule list), as GitLab's bulk delete skips protected tags.
+      const decisions = selectTags(await registry.tags(repo.path), rules, Date.now(), guard.refusal);
+      for (const d of decisions) if (d.delete) await registry.deleteTag(repo.path, d.name, guard.meta);
     },
   };
 }

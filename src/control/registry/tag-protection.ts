@@ -30,7 +30,8 @@ const LEVEL_NAMES = new Map<number, string>(Object.entries(ACCESS_LEVELS).map(([
 const levelName = (level: number) => LEVEL_NAMES.get(level) ?? `access level ${level}`;
 
 function guardOf(rules: readonly TagRuleRow[], protects: (r: TagRuleRow) => boolean): TagGuard {
-  const deny = rules.filter(protects);
+  // An immutable rule is stronger than any level: listed once, as immutable (the registry takes at most 5 patterns).
+  const deny = rules.filter((r) => !r.immutable && protects(r));
   const immutable = rules.filter((r) => r.immutable);
   const meta: { -readonly [K in keyof AccessMeta]: AccessMeta[K] } = {};
   if (deny.length > 0) meta.tag_deny_access_patterns = { delete: deny.map((r) => r.tag_name_pattern) };
@@ -53,10 +54,9 @@ export async function tagGuardFor(q: Queryer, projectId: number, level: number):
   return guardOf(rules, (r) => r.minimum_access_level_for_delete !== null && level < r.minimum_access_level_for_delete);
 }
 
-/** The guard of cleanup policies, which act for nobody: every protected or immutable tag stays (SPEC 6.1). */
+/** The guard of cleanup policies, which act for nobody: every tag a rule covers stays (SPEC 6.1). */
 export async function cleanupTagGuard(q: Queryer, projectId: number): Promise<TagGuard> {
-  const rules = await listTagRules(q, projectId);
-  return guardOf(rules, (r) => r.minimum_access_level_for_delete !== null || r.minimum_access_level_for_push !== null);
+  return guardOf(await listTagRules(q, projectId), () => true);
 }
 
 /** Rebuilds a guard from the `meta` a queued job carries (the actor's patterns, computed when it was asked). */

@@ -7,5 +7,6 @@ import { migration as createInstanceIdentity } from './20261122150000_create_ins
 import { migration as createControlPlaneTables } from './20261123100000_create_control_plane_tables.js';
 import { migration as createNotificationOutbox } from './20261123110000_create_notification_outbox.js';
 import { migration as createCleanupPolicies } from './20261123120000_create_cleanup_policies.js';
+import { migration as notifyMetadataChanges } from './20261201100000_notify_metadata_changes.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox, createCleanupPolicies];
+export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox, createCleanupPolicies, notifyMetadataChanges];

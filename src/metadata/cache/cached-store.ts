@@ -65,8 +65,9 @@ export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster
     },
 
     async putManifest(name, record, tag) {
-      await inner.putManifest(name, record, tag);
+      const moved = await inner.putManifest(name, record, tag);
       if (tag !== undefined) await bump(name);
+      return moved;
     },
 
     async untag(name, tag) {

@@ -21,11 +21,21 @@ function page(rows: Array<{ v: string }>, limit: number): Page<string> {
 export interface DatabaseStoreOptions {
   /** Re-check, under the GC locks, that referenced blobs and manifests still exist (off with `validation.disabled`). */
   readonly verifyReferences: boolean;
+  /**
+   * Told, after commit, of each write that changed what caches may hold (a
+   * tag moved or deleted, a manifest or blob link deleted), with the
+   * repository and the writing transaction's id — the payload its triggers
+   * sent on `wharf_metadata`. The write returns when this resolves.
+   */
+  readonly afterChange?: ((repository: string, txid: string) => Promise<void>) | undefined;
 }
 
 /** Creates the database store over a migrated database. */
 export function databaseMetadataStore(db: Database, options: DatabaseStoreOptions = { verifyReferences: true }): MetadataStore {
   const mediaTypes = new MediaTypes();
+  const changed = async (name: string, txid: string | undefined) => {
+    if (txid !== undefined) await options.afterChange?.(name, txid);
+  };
 
   return {
     mode: 'database',
@@ -59,7 +69,8 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async unlinkBlob(name, digest) {
-      const rows = await db.query('blob_unlink', 'DELETE FROM repository_blobs rb USING repositories r WHERE r.id = rb.repository_id AND r.path = $1 AND rb.blob_digest = $2 RETURNING 1', [name, digest.value]);
+      const rows = await db.query<{ txid: string }>('blob_unlink', 'DELETE FROM repository_blobs rb USING repositories r WHERE r.id = rb.repository_id AND r.path = $1 AND rb.blob_digest = $2 RETURNING txid_current()::text AS txid', [name, digest.value]);
+      await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
 
@@ -79,25 +90,31 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     async putManifest(name, record: ManifestRecord, tag?: string) {
       const types = [record.mediaType, ...(record.artifactType ? [record.artifactType] : []), ...record.blobs.map((b) => b.mediaType)];
       await mediaTypes.ensure(db, types);
-      await transactionWithRetry(db, async (tx) => {
+      const txid = await transactionWithRetry(db, async (tx) => {
         const repo = await ensureRepository(tx, name);
         await lockReferences(tx, repo, record, options.verifyReferences);
         const id = await insertManifest(tx, repo, record, mediaTypes);
-        if (tag !== undefined) {
-          await tx.query(
-            'tag_upsert',
-            `INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3)
-             ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
-             WHERE tags.manifest_id <> EXCLUDED.manifest_id`,
-            [repo, tag, id],
-          );
-        }
+        if (tag === undefined) return undefined;
+        // A row comes back for an insert (xmax 0) or a move (xmax set), none when the tag already points here.
+        const rows = await tx.query<{ moved: boolean; txid: string }>(
+          'tag_upsert',
+          `INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3)
+           ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
+           WHERE tags.manifest_id <> EXCLUDED.manifest_id
+           RETURNING (xmax <> 0) AS moved, txid_current()::text AS txid`,
+          [repo, tag, id],
+        );
+        return rows[0]?.moved ? rows[0].txid : undefined;
       });
+      // Only a move notifies (a new tag cannot make a cached answer wrong).
+      await changed(name, txid);
+      return txid !== undefined;
     },
 
     async deleteManifest(name, digest) {
       // Tags and references go with the row (ON DELETE CASCADE).
-      const rows = await db.query('manifest_delete', 'DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.path = $1 AND m.digest = $2 RETURNING m.id', [name, digest.value]);
+      const rows = await db.query<{ txid: string }>('manifest_delete', 'DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.path = $1 AND m.digest = $2 RETURNING txid_current()::text AS txid', [name, digest.value]);
+      await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
 
@@ -111,7 +128,8 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async untag(name, tag) {
-      const rows = await db.query('tag_delete', 'DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.path = $1 AND t.name = $2 RETURNING 1', [name, tag]);
+      const rows = await db.query<{ txid: string }>('tag_delete', 'DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.path = $1 AND t.name = $2 RETURNING txid_current()::text AS txid', [name, tag]);
+      await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
 

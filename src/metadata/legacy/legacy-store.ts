@@ -71,10 +71,11 @@ export function legacyMetadataStore(driver: StorageDriver): MetadataStore {
     async putManifest(name, record: ManifestRecord, tag?: string) {
       await ensureLink(driver, revisionLinkPath(name, record.digest), record.digest);
       if (record.subject) await ensureLink(driver, referrerLinkPath(name, record.subject, record.digest), record.digest);
-      if (tag === undefined) return;
+      if (tag === undefined) return false;
       // History entry first, then the current pointer (Distribution's order).
       await ensureLink(driver, tagIndexLinkPath(name, tag, record.digest), record.digest);
       await ensureLink(driver, tagCurrentLinkPath(name, tag), record.digest);
+      return false;
     },
 
     async deleteManifest(name, digest) {
