@@ -6,11 +6,9 @@
  * written into a temporary directory that is renamed into place, and whoever
  * loses the rename reads the winner's files.
  */
-import 'reflect-metadata';
 import { X509Certificate, createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { ConfigError } from '../config/load.js';
 import { libtrustKeyId } from '../auth/libtrust.js';
 
@@ -28,6 +26,9 @@ const CERT_FILE = 'token.crt';
 
 /** Generates a key pair and self-signed certificate as `<dir>/token.key` and `<dir>/token.crt`, unless they exist. */
 export async function generateKeyFiles(dir: string, modulusLength = 4096): Promise<void> {
+  // Loaded only to generate a certificate (first start): the X.509 library and its DI container weigh ~10 MiB.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;

@@ -7,7 +7,7 @@
  */
 import { tryParseDigest, type Digest } from '../../oci/digest.js';
 import type { ManifestRecord, MetadataStore, Page } from '../store.js';
-import { ensureRepository, MediaTypes, repositoryId } from './lookups.js';
+import { ensureRepository, MediaTypes } from './lookups.js';
 import { insertManifest, lockDigests, lockReferences } from './manifest-writes.js';
 import { transactionWithRetry, type Database } from '../../db/queryer.js';
 
@@ -134,15 +134,17 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async listTags(name, limit, last) {
-      const repo = await repositoryId(db, name);
-      if (repo === undefined) return undefined;
-      // One text row, split here: far cheaper than one row (or a parsed array) per tag on 10,000-tag
-      // repositories. Tag names cannot contain a newline.
+      // One round trip: no row when the repository does not exist. One text row, split here: far
+      // cheaper than one row (or a parsed array) per tag on 10,000-tag repositories. Tag names
+      // cannot contain a newline.
       const rows = await db.query<{ names: string | null }>(
         'tags_list',
-        "SELECT string_agg(name, E'\\n' ORDER BY name) AS names FROM (SELECT name FROM tags WHERE repository_id = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3) t",
-        [repo, last ?? null, limit + 1],
+        `SELECT (SELECT string_agg(name, E'\\n' ORDER BY name) FROM (
+                   SELECT name FROM tags WHERE repository_id = r.id AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3) t) AS names
+         FROM repositories r WHERE r.path = $1`,
+        [name, last ?? null, limit + 1],
       );
+      if (rows.length === 0) return undefined;
       const names = rows[0]?.names ? rows[0].names.split('\n') : [];
       return { items: names.slice(0, limit), more: names.length > limit };
     },
