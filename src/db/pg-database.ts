@@ -93,6 +93,7 @@ async function listenOn(config: pg.PoolConfig, channels: readonly string[], hand
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let sending: Promise<void> = Promise.resolve();
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ ...config, keepAlive: true, application_name: 'wharf-listener' });
     c.on('notification', (n) => {
@@ -122,8 +123,13 @@ async function listenOn(config: pg.PoolConfig, channels: readonly string[], hand
   };
   await connect();
   return {
-    async notify(channel, payload) {
-      await client?.query('SELECT pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
+    notify(channel, payload) {
+      // One query at a time on the connection (pg deprecates overlapping ones): notifications queue up.
+      sending = sending.then(() => client?.query('SELECT pg_notify($1, $2)', [channel, payload])).then(
+        () => undefined,
+        () => undefined,
+      );
+      return sending;
     },
     async close() {
       closed = true;

@@ -88,14 +88,6 @@ rgw thread pool size = 64
   const mk = spawnSync('monmaptool', ['--create', '--add', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, monmap], { encoding: 'utf8' });
   if (mk.status !== 0) throw new Error(`monmaptool failed: ${mk.stderr}`);
   run('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', monmap]);
-  daemon('ceph-mon', ['-i', 'a']);
-  const osdUuid = randomUUID();
-  run('ceph', ['--connect-timeout', '30', 'osd', 'create', osdUuid]);
-  run('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
-  // Placed by hand: the OSD's own placement at boot (a monitor command) races its first monitor map and fails now and then.
-  run('ceph', ['osd', 'crush', 'add', 'osd.0', '1.0', 'host=wharf', 'root=default']);
-  daemon('ceph-osd', ['-i', '0']);
-  daemon('radosgw', ['-n', 'client.rgw']);
 
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const stop = async () => {
@@ -107,7 +99,29 @@ rgw thread pool size = 64
     })));
     await rm(dir, { recursive: true, force: true });
   };
+  // A monitor command sent while the monitor is still forming is refused ("handle_command on fsid
+  // 00000000-… != …", seen 1 start in 4 in a full suite): each is retried for a while.
+  const command = async (args: string[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return run('ceph', ['--connect-timeout', '10', ...args]);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
+  // Everything from the first daemon on is inside the try: a failure stops the daemons (a live
+  // child would keep the test process, and so the whole suite, waiting forever).
   try {
+    daemon('ceph-mon', ['-i', 'a']);
+    const osdUuid = randomUUID();
+    await command(['osd', 'create', osdUuid]);
+    run('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
+    // Placed by hand: the OSD's own placement at boot (a monitor command) races its first monitor map and fails now and then.
+    await command(['osd', 'crush', 'add', 'osd.0', '1.0', 'host=wharf', 'root=default']);
+    daemon('ceph-osd', ['-i', '0']);
+    daemon('radosgw', ['-n', 'client.rgw']);
     await until('radosgw to answer', async () => {
       const dead = daemons.find((p) => p.exitCode !== null);
       if (dead) throw new Error(`${dead.spawnfile} exited (${dead.exitCode}) while starting`);
