@@ -146,7 +146,9 @@ async function main(): Promise<void> {
     { label: 'Distribution', url: dist.url, pid: dist.proc.pid as number, stop: () => dist.stop() },
   ];
   try {
-    process.stdout.write(`Wharf metadata: ${process.env.BENCH_DATABASE ?? 'embedded'}; storage: ${process.env.BENCH_STORAGE ?? 'filesystem'}${storage.wharf ? `, redirects ${process.env.BENCH_REDIRECT === 'off' ? 'off' : 'on'}` : ''}\n`);
+    process.stdout.write(
+      `Wharf metadata: ${process.env.BENCH_DATABASE ?? 'embedded'}; storage: ${process.env.BENCH_STORAGE ?? 'filesystem'}${storage.wharf ? `, redirects ${process.env.BENCH_REDIRECT === 'off' ? 'off' : 'on'}` : ''}\n`,
+    );
     await runRows(targets, ctx);
   } finally {
     for (const t of targets) await t.stop();

@@ -12,6 +12,15 @@ import { emulatorRequire } from '../test/support/emulators.js';
 // test/emulators holds s3rver (npm ci --prefix test/emulators).
 const S3rver = emulatorRequire('s3rver') as typeof S3rverType;
 
-const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: await mkdtemp(join(tmpdir(), 'wharf-bench-s3-')), configureBuckets: [{ name: 'wharf-bench', configs: [] }, { name: 'dist-bench', configs: [] }] });
+const server = new S3rver({
+  port: 0,
+  address: '127.0.0.1',
+  silent: true,
+  directory: await mkdtemp(join(tmpdir(), 'wharf-bench-s3-')),
+  configureBuckets: [
+    { name: 'wharf-bench', configs: [] },
+    { name: 'dist-bench', configs: [] },
+  ],
+});
 const { port } = (await server.run()) as { port: number };
 process.stdout.write(`${port}\n`);

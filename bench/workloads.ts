@@ -63,7 +63,14 @@ export async function seed(base: string): Promise<void> {
   seedLayer = await pushSmallBlob(base, 'bench/seed', 'bench layer bytes');
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
   seedConfig = await pushSmallBlob(base, 'bench/seed', config);
-  seedManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: seedConfig, size: Buffer.byteLength(config) }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: seedLayer, size: 17 }] }));
+  seedManifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: seedConfig, size: Buffer.byteLength(config) },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: seedLayer, size: 17 }],
+    }),
+  );
   expect(await send(base, 'PUT', '/v2/bench/seed/manifests/latest', seedManifest, { 'Content-Type': OCI_MANIFEST, 'Content-Length': seedManifest.length }), 201, 'seed manifest');
 }
 
@@ -90,7 +97,11 @@ export async function pushChunked(base: string, name: string, f: BigFile, chunk:
     let loc = await startUpload(base, name);
     for (let off = 0; off < f.size; off += chunk) {
       const end = Math.min(off + chunk, f.size) - 1;
-      const r = expect(await send(base, 'PATCH', loc, createReadStream(f.path, { start: off, end }), { 'Content-Range': `${off}-${end}`, 'Content-Length': end - off + 1, 'Content-Type': 'application/octet-stream' }), 202, 'patch');
+      const r = expect(
+        await send(base, 'PATCH', loc, createReadStream(f.path, { start: off, end }), { 'Content-Range': `${off}-${end}`, 'Content-Length': end - off + 1, 'Content-Type': 'application/octet-stream' }),
+        202,
+        'patch',
+      );
       loc = r.headers.location as string;
     }
     expect(await send(base, 'PUT', withDigest(loc, f.digest), undefined, { 'Content-Length': 0 }), 201, 'complete');
@@ -156,9 +167,11 @@ async function mountSeed(base: string, name: string): Promise<void> {
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 /** PUTs one manifest under `count` tags, 16 at a time. */
@@ -166,9 +179,11 @@ export async function pushTags(base: string, name: string, count: number): Promi
   await mountSeed(base, name);
   const body = seedManifest as Buffer;
   const tags = Array.from({ length: count }, (_, i) => `t${i}`);
-  const s = await timed(() => pool(tags, 16, async (t) => {
-    expect(await send(base, 'PUT', `/v2/${name}/manifests/${t}`, body, { 'Content-Type': OCI_MANIFEST, 'Content-Length': body.length }), 201, 'tag push');
-  }));
+  const s = await timed(() =>
+    pool(tags, 16, async (t) => {
+      expect(await send(base, 'PUT', `/v2/${name}/manifests/${t}`, body, { 'Content-Type': OCI_MANIFEST, 'Content-Length': body.length }), 201, 'tag push');
+    }),
+  );
   return count / s;
 }
 
@@ -194,10 +209,14 @@ export async function listTags(base: string, name: string): Promise<number> {
 /** Creates `count` repositories, then lists the catalog in one page repeatedly. */
 export async function catalog(base: string, count: number): Promise<number> {
   const body = seedManifest as Buffer;
-  await pool(Array.from({ length: count }, (_, i) => `bench/cat/r${String(i).padStart(4, '0')}`), 16, async (name) => {
-    await mountSeed(base, name);
-    expect(await send(base, 'PUT', `/v2/${name}/manifests/latest`, body, { 'Content-Type': OCI_MANIFEST, 'Content-Length': body.length }), 201, 'catalog manifest');
-  });
+  await pool(
+    Array.from({ length: count }, (_, i) => `bench/cat/r${String(i).padStart(4, '0')}`),
+    16,
+    async (name) => {
+      await mountSeed(base, name);
+      expect(await send(base, 'PUT', `/v2/${name}/manifests/latest`, body, { 'Content-Type': OCI_MANIFEST, 'Content-Length': body.length }), 201, 'catalog manifest');
+    },
+  );
   return repeatGet(base, `/v2/_catalog?n=${count}`, 3, (r) => {
     if ((JSON.parse(r.body.toString()) as { repositories: string[] }).repositories.length < count) throw new Error('catalog count');
   });

@@ -58,7 +58,11 @@ export function createTokenGuard(settings: TokenAuthSettings): TokenGuard {
       const raw = bearer(req.headers.authorization);
       if (!raw) {
         challenge();
-        throw regErr('UNAUTHORIZED', 'authentication required', needed.map((s) => ({ Type: s.type, Name: s.name, Action: s.actions.join(',') })));
+        throw regErr(
+          'UNAUTHORIZED',
+          'authentication required',
+          needed.map((s) => ({ Type: s.type, Name: s.name, Action: s.actions.join(',') })),
+        );
       }
       let claims: TokenClaims;
       try {
@@ -72,7 +76,11 @@ export function createTokenGuard(settings: TokenAuthSettings): TokenGuard {
       const missing = needed.filter((s) => !s.actions.every((a) => grants(claims, s.type, s.name, a)));
       if (missing.length > 0) {
         challenge('insufficient_scope');
-        throw regErr('UNAUTHORIZED', 'authentication required', missing.map((s) => ({ Type: s.type, Name: s.name, Action: s.actions.join(',') })));
+        throw regErr(
+          'UNAUTHORIZED',
+          'authentication required',
+          missing.map((s) => ({ Type: s.type, Name: s.name, Action: s.actions.join(',') })),
+        );
       }
       return claims;
     },

@@ -41,7 +41,11 @@ export function parseScope(text: string): Scope | undefined {
 
 /** Parses the `scope` parameters of a token request: each may hold several scopes separated by spaces. Invalid ones are dropped. */
 export function parseScopes(values: readonly string[]): Scope[] {
-  return values.flatMap((v) => v.split(' ')).filter((s) => s !== '').map(parseScope).filter((s): s is Scope => s !== undefined);
+  return values
+    .flatMap((v) => v.split(' '))
+    .filter((s) => s !== '')
+    .map(parseScope)
+    .filter((s): s is Scope => s !== undefined);
 }
 
 /** Formats a scope as `type:name:a,b`. */

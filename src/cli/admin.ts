@@ -25,7 +25,9 @@ import { getPolicy } from '../control/cleanup/store.js';
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** A client for the running registry the config names, with the control plane's signing key. */
@@ -80,9 +82,7 @@ export function addAdminCommands(program: Command): void {
     .action((path: string | undefined, opts: { project?: string[] }) =>
       withDatabase(path, async (db) => {
         const registry = await registryClientFor(path);
-        const projects = opts.project
-          ? (await Promise.all(opts.project.map((p) => projectByRef(db, p)))).filter((p) => p !== undefined)
-          : (await listVisibleProjects(db, { admin: true }, undefined, 100_000, 0)).rows;
+        const projects = opts.project ? (await Promise.all(opts.project.map((p) => projectByRef(db, p)))).filter((p) => p !== undefined) : (await listVisibleProjects(db, { admin: true }, undefined, 100_000, 0)).rows;
         const usages: DiskUsage[] = [];
         for (const p of projects) usages.push(await projectDiskUsage(db, registry, p));
         process.stdout.write(diskUsageCsv(usages));
@@ -90,10 +90,10 @@ export function addAdminCommands(program: Command): void {
     );
   admin
     .command('cleanup')
-    .description('run a project\'s cleanup policy now against the running registry (or explain it with --dry-run)')
+    .description("run a project's cleanup policy now against the running registry (or explain it with --dry-run)")
     .argument('<project>', 'project id or full path')
     .argument('[config]', 'config.yml')
-    .option('--dry-run', 'delete nothing; print each tag\'s fate and why')
+    .option('--dry-run', "delete nothing; print each tag's fate and why")
     .action((ref: string, path: string | undefined, opts: { dryRun?: boolean }) =>
       withDatabase(path, async (db) => {
         const project = await projectByRef(db, ref);

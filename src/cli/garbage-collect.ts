@@ -47,10 +47,14 @@ export function addGarbageCollectCommand(program: Command): void {
       let mark;
       try {
         bar.start(1, 0, { phase: 'mark ' });
-        mark = await markInUse(driver, { removeUntagged: opts.deleteUntagged ?? false, signal: abort.signal, onProgress: (done, total) => {
-          bar.setTotal(total);
-          bar.update(done);
-        } });
+        mark = await markInUse(driver, {
+          removeUntagged: opts.deleteUntagged ?? false,
+          signal: abort.signal,
+          onProgress: (done, total) => {
+            bar.setTotal(total);
+            bar.update(done);
+          },
+        });
         bar.stop();
       } catch (err) {
         bar.stop();
@@ -65,10 +69,13 @@ export function addGarbageCollectCommand(program: Command): void {
       process.removeListener('SIGINT', onSigint);
       process.stdout.write(`${mark.repositories} repositories, ${mark.manifests} manifests, ${mark.marked.size} blobs in use, ${mark.untagged.length} untagged manifests\n`);
       bar.start(1, 0, { phase: 'sweep' });
-      const result = await sweep(driver, mark, { dryRun: opts.dryRun ?? false, onProgress: (done, total) => {
+      const result = await sweep(driver, mark, {
+        dryRun: opts.dryRun ?? false,
+        onProgress: (done, total) => {
           bar.setTotal(total);
           bar.update(done);
-        } });
+        },
+      });
       bar.stop();
       const verb = opts.dryRun ? 'would delete' : 'deleted';
       process.stdout.write(`${verb} ${result.manifestsDeleted} manifests and ${result.blobsDeleted} blobs (${result.bytesFreed} bytes); ${result.blobsKept} blobs kept\n`);

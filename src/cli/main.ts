@@ -26,7 +26,11 @@ program
       const database = await startEmbeddedServer(config, (msg) => log.warn(msg));
       log.info({ workers }, 'starting registry workers');
       const supervisor = superviseWorkers(workers, log);
-      const stop = () => void supervisor.stop().then(() => database?.release()).then(() => process.exit(0));
+      const stop = () =>
+        void supervisor
+          .stop()
+          .then(() => database?.release())
+          .then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       return;

@@ -54,17 +54,20 @@ export function addNotificationCommands(program: Command): void {
           failed.push(...(await o.listFailed(opts.endpoint)));
         }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ endpoints: Object.fromEntries(stats), failed: failed.map((f) => ({ id: f.id, endpoint: f.endpoint, attempts: f.attempts, lastError: f.lastError, event: f.event })) })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ endpoints: Object.fromEntries(stats), failed: failed.map((f) => ({ id: f.id, endpoint: f.endpoint, attempts: f.attempts, lastError: f.lastError, event: f.event })) })}\n`,
+          );
           return;
         }
         process.stdout.write('endpoint                 pending  failed\n');
         for (const [name, s] of stats) process.stdout.write(`${name.padEnd(24)} ${String(s.pending).padStart(7)} ${String(s.failed).padStart(7)}\n`);
-        for (const f of failed) process.stdout.write(`failed ${f.endpoint} ${f.id} ${f.event.action} ${f.event.target.repository}${f.event.target.tag ? `:${f.event.target.tag}` : ''} after ${f.attempts} attempts: ${f.lastError ?? ''}\n`);
+        for (const f of failed)
+          process.stdout.write(`failed ${f.endpoint} ${f.id} ${f.event.action} ${f.event.target.repository}${f.event.target.tag ? `:${f.event.target.tag}` : ''} after ${f.attempts} attempts: ${f.lastError ?? ''}\n`);
       }),
     );
   cmd
     .command('replay')
-    .description('put failed events back at the end of their endpoint\'s queue (the server delivers them)')
+    .description("put failed events back at the end of their endpoint's queue (the server delivers them)")
     .argument('[config]', 'config.yml')
     .option('--endpoint <name>', 'only this endpoint')
     .option('--id <id...>', 'only these events')

@@ -62,7 +62,9 @@ function setPath(target: Obj, schema: z.ZodType, tokens: string[], value: unknow
 /** Returns a copy of `raw` with every `REGISTRY_*` variable of `env` applied. */
 export function applyEnvOverrides(raw: Obj, schema: z.ZodType, env: NodeJS.ProcessEnv): Obj {
   const out = structuredClone(raw);
-  const names = Object.keys(env).filter((k) => k.startsWith(ENV_PREFIX)).sort((a, b) => a.length - b.length);
+  const names = Object.keys(env)
+    .filter((k) => k.startsWith(ENV_PREFIX))
+    .sort((a, b) => a.length - b.length);
   for (const name of names) {
     const tokens = name.slice(ENV_PREFIX.length).split('_').filter(Boolean);
     if (tokens.length === 0) continue;

@@ -55,10 +55,24 @@ const s3 = strict({
   rootdirectory: z.string().default(''),
   storageclass: z.enum(['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'NONE']).default('STANDARD'),
   /** Multipart part size for uploads (at least 5 MiB). */
-  chunksize: z.number().int().min(5 * 1024 * 1024).default(10 * 1024 * 1024),
+  chunksize: z
+    .number()
+    .int()
+    .min(5 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   /** Objects larger than this are copied part by part (server-side). */
-  multipartcopythresholdsize: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
-  multipartcopychunksize: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  multipartcopythresholdsize: z
+    .number()
+    .int()
+    .min(5 * 1024 * 1024)
+    .max(5 * 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
+  multipartcopychunksize: z
+    .number()
+    .int()
+    .min(5 * 1024 * 1024)
+    .max(5 * 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   multipartcopymaxconcurrency: z.number().int().min(1).default(100),
   /** Rate limit of requests to S3 (0: none). */
   maxrequestspersecond: z.number().int().min(0).default(350),
@@ -78,7 +92,12 @@ const azureCommon = {
   serviceurl: z.url().optional(),
   rootdirectory: z.string().default(''),
   /** Block size of uploads. */
-  chunksize: z.number().int().min(1024 * 1024).max(4000 * 1024 * 1024).default(8 * 1024 * 1024),
+  chunksize: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(4000 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   maxretries: z.number().int().min(0).default(5),
 };
 const azure = strict({
@@ -111,7 +130,12 @@ const gcs = strict({
   credentials: z.record(z.string(), z.unknown()).optional(),
   rootdirectory: z.string().default(''),
   /** Upload part size; a multiple of 256 KiB. Each writer holds one part in memory. */
-  chunksize: z.number().int().min(256 * 1024).multipleOf(256 * 1024).default(5 * 1024 * 1024),
+  chunksize: z
+    .number()
+    .int()
+    .min(256 * 1024)
+    .multipleOf(256 * 1024)
+    .default(5 * 1024 * 1024),
   /** Concurrent requests of one operation (deleting a tree, composing parts). */
   maxconcurrency: z.number().int().min(1).default(50),
   /** Attempts per request on transient errors (429, 5xx, resets). */
@@ -124,26 +148,29 @@ const gcs = strict({
   if (g.keyfile && g.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'set keyfile or credentials, not both' });
 });
 
-const storage = z.preprocess((v) => v ?? {}, strict({
-  filesystem: filesystem.optional(),
-  s3: s3.optional(),
-  /** GitLab's name for the AWS SDK v2 driver: the same driver here. */
-  s3_v2: s3.optional(),
-  azure: azure.optional(),
-  azure_v2: azureV2.optional(),
-  gcs: gcs.optional(),
-  inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
-  delete: section({ enabled: bool(false) }),
-  redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
-  cache: section({ blobdescriptor: z.enum(['inmemory', 'redis']).optional(), blobdescriptorsize: z.number().int().positive().optional() }),
-  maintenance: section({
-    uploadpurging: section({ enabled: bool(true), age: duration('168h'), interval: duration('24h'), dryrun: bool(false) }),
-    readonly: section({ enabled: bool(false) }),
+const storage = z.preprocess(
+  (v) => v ?? {},
+  strict({
+    filesystem: filesystem.optional(),
+    s3: s3.optional(),
+    /** GitLab's name for the AWS SDK v2 driver: the same driver here. */
+    s3_v2: s3.optional(),
+    azure: azure.optional(),
+    azure_v2: azureV2.optional(),
+    gcs: gcs.optional(),
+    inmemory: z.preprocess((v) => v ?? {}, strict({})).optional(),
+    delete: section({ enabled: bool(false) }),
+    redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
+    cache: section({ blobdescriptor: z.enum(['inmemory', 'redis']).optional(), blobdescriptorsize: z.number().int().positive().optional() }),
+    maintenance: section({
+      uploadpurging: section({ enabled: bool(true), age: duration('168h'), interval: duration('24h'), dryrun: bool(false) }),
+      readonly: section({ enabled: bool(false) }),
+    }),
+  }).superRefine((s, ctx) => {
+    const drivers = (['filesystem', 'inmemory', 's3', 's3_v2', 'azure', 'azure_v2', 'gcs'] as const).filter((k) => s[k] !== undefined);
+    if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
   }),
-}).superRefine((s, ctx) => {
-  const drivers = (['filesystem', 'inmemory', 's3', 's3_v2', 'azure', 'azure_v2', 'gcs'] as const).filter((k) => s[k] !== undefined);
-  if (drivers.length > 1) ctx.addIssue({ code: 'custom', message: `exactly one storage driver may be configured, found ${drivers.join(', ')}` });
-}));
+);
 
 const http = section({
   addr: z.string().default('127.0.0.1:5000'),
@@ -178,7 +205,11 @@ const validation = section({
   enabled: z.boolean().optional(),
   manifests: section({
     urls: section({ allow: z.array(regex).default([]), deny: z.array(regex).default([]) }),
-    payloadsizelimit: z.number().int().positive().default(4 * 1024 * 1024),
+    payloadsizelimit: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     referencelimit: z.number().int().nonnegative().default(0),
     indexes: section({ platforms: z.enum(['all', 'none', 'list']).default('none') }).optional(),
   }),
@@ -276,11 +307,14 @@ const endpoint = strict({
 });
 
 const notifications = section({
-  endpoints: z.array(endpoint).default([]).superRefine((list, ctx) => {
-    const names = list.map((e) => e.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) ctx.addIssue({ code: 'custom', message: `endpoint name ${JSON.stringify(dup)} is used twice` });
-  }),
+  endpoints: z
+    .array(endpoint)
+    .default([])
+    .superRefine((list, ctx) => {
+      const names = list.map((e) => e.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup) ctx.addIssue({ code: 'custom', message: `endpoint name ${JSON.stringify(dup)} is used twice` });
+    }),
 });
 
 const auth = strict({
@@ -324,7 +358,10 @@ const controlplane = section({
 
 /** The whole configuration file. */
 export const configSchema = strict({
-  version: z.union([z.literal('0.1'), z.literal(0.1)]).default('0.1').transform(() => '0.1' as const),
+  version: z
+    .union([z.literal('0.1'), z.literal(0.1)])
+    .default('0.1')
+    .transform(() => '0.1' as const),
   log,
   storage,
   http,

@@ -18,8 +18,7 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
   res.end(data);
 }
 
-const denied = (res: ServerResponse, message: string) =>
-  reply(res, 401, { errors: [{ code: 'UNAUTHORIZED', message }] }, { 'WWW-Authenticate': 'Basic realm="Wharf"' });
+const denied = (res: ServerResponse, message: string) => reply(res, 401, { errors: [{ code: 'UNAUTHORIZED', message }] }, { 'WWW-Authenticate': 'Basic realm="Wharf"' });
 
 /** Answers one token request. */
 export async function serveJwtAuth(req: IncomingMessage, res: ServerResponse, services: ControlPlaneServices): Promise<void> {

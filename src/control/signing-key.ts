@@ -78,7 +78,10 @@ export async function loadSigningKey(opts: { key?: string | undefined; certifica
     }
   }
   const keyFile = join(opts.dir, KEY_FILE);
-  const exists = await readFile(keyFile, 'utf8').then(() => true, () => false);
+  const exists = await readFile(keyFile, 'utf8').then(
+    () => true,
+    () => false,
+  );
   if (!exists) await generateKeyFiles(opts.dir);
   return load(await readFile(keyFile, 'utf8'), await readFile(join(opts.dir, CERT_FILE), 'utf8'));
 }

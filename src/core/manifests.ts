@@ -116,18 +116,22 @@ export class ManifestService {
     await this.checkReferences(name, parsed);
     if (!this.metadata.storesPayloads) await this.content.write(digest, body);
     this.mediaTypes.set(digest.value, parsed.mediaType);
-    await this.metadata.putManifest(name, {
-      digest,
-      mediaType: parsed.mediaType,
-      size: body.length,
-      artifactType: parsed.artifactType,
-      annotations: parsed.annotations,
-      subject: parsed.subject,
-      payload: body,
-      blobs: parsed.blobs,
-      config: parsed.config?.digest,
-      manifests: parsed.manifests.map((m) => m.digest),
-    }, refDigest ? undefined : reference);
+    await this.metadata.putManifest(
+      name,
+      {
+        digest,
+        mediaType: parsed.mediaType,
+        size: body.length,
+        artifactType: parsed.artifactType,
+        annotations: parsed.annotations,
+        subject: parsed.subject,
+        payload: body,
+        blobs: parsed.blobs,
+        config: parsed.config?.digest,
+        manifests: parsed.manifests.map((m) => m.digest),
+      },
+      refDigest ? undefined : reference,
+    );
     return { digest, subject: parsed.subject, mediaType: parsed.mediaType, size: body.length };
   }
 
@@ -178,12 +182,7 @@ export class ManifestService {
       const doc = parseJson(payload);
       const mediaType = this.mediaTypeOf(d, payload);
       const config = doc.config as { mediaType?: unknown } | undefined;
-      const at =
-        typeof doc.artifactType === 'string'
-          ? doc.artifactType
-          : mediaType === OCI_MANIFEST && typeof config?.mediaType === 'string' && config.mediaType !== OCI_EMPTY
-            ? config.mediaType
-            : undefined;
+      const at = typeof doc.artifactType === 'string' ? doc.artifactType : mediaType === OCI_MANIFEST && typeof config?.mediaType === 'string' && config.mediaType !== OCI_EMPTY ? config.mediaType : undefined;
       if (artifactType !== undefined && at !== artifactType) continue;
       const desc: ReferrerDescriptor = { mediaType, digest: d.value, size: payload.length };
       if (at) desc.artifactType = at;

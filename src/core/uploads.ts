@@ -131,10 +131,7 @@ export class UploadService {
       if (body) session = await this.appendLocked(name, id, body, opts, true);
       else await this.driver.finalize?.(uploadDataPath(name, id));
       const state = this.hashes.get(key);
-      const actual =
-        digest.algorithm === 'sha256' && state && state.offset === session.offset
-          ? await this.hasher.digest(state.key)
-          : await this.rehash(uploadDataPath(name, id), digest.algorithm);
+      const actual = digest.algorithm === 'sha256' && state && state.offset === session.offset ? await this.hasher.digest(state.key) : await this.rehash(uploadDataPath(name, id), digest.algorithm);
       if (actual !== digest.hex) {
         await this.discard(name, id);
         throw regErr('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.value, actual: `${digest.algorithm}:${actual}` });

@@ -49,7 +49,11 @@ export async function migrateUp(db: Database, limit = Infinity, migrations: read
 /** Reverts the last `count` applied migrations (default one); returns the ids reverted. */
 export async function migrateDown(db: Database, count = 1, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
   const status = await migrationStatus(db, migrations);
-  const applied = status.filter((s) => s.appliedAt).map((s) => s.id).reverse().slice(0, count);
+  const applied = status
+    .filter((s) => s.appliedAt)
+    .map((s) => s.id)
+    .reverse()
+    .slice(0, count);
   for (const id of applied) {
     const m = migrations.find((x) => x.id === id) as Migration;
     await db.transaction(async (tx) => {

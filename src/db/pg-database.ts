@@ -51,7 +51,13 @@ export function pgDatabase(config: pg.PoolConfig, metrics?: Registry): Database 
   const pool = new pg.Pool(config);
   pool.on('error', () => undefined); // idle clients that drop are replaced on next use
   const histogram = metrics
-    ? new Histogram({ name: 'wharf_database_query_duration_seconds', help: 'Database query latency by query name', labelNames: ['query'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [metrics] })
+    ? new Histogram({
+        name: 'wharf_database_query_duration_seconds',
+        help: 'Database query latency by query name',
+        labelNames: ['query'],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+        registers: [metrics],
+      })
     : undefined;
   const run = (client: pg.Pool | pg.PoolClient): Queryer => ({
     async query<R>(name: string, text: string, params?: readonly unknown[]) {
@@ -125,10 +131,12 @@ async function listenOn(config: pg.PoolConfig, channels: readonly string[], hand
   return {
     notify(channel, payload) {
       // One query at a time on the connection (pg deprecates overlapping ones): notifications queue up.
-      sending = sending.then(() => client?.query('SELECT pg_notify($1, $2)', [channel, payload])).then(
-        () => undefined,
-        () => undefined,
-      );
+      sending = sending
+        .then(() => client?.query('SELECT pg_notify($1, $2)', [channel, payload]))
+        .then(
+          () => undefined,
+          () => undefined,
+        );
       return sending;
     },
     async close() {

@@ -22,10 +22,12 @@ export async function dumpSchema(q: Queryer): Promise<string> {
     'schema_functions',
     `SELECT proname || '(' || pg_get_function_identity_arguments(oid) || ') ' || md5(prosrc) AS f FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1`,
   );
-  return [
-    ...columns.map((r) => `column ${r.t}.${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${r.d ? ` default ${r.d}` : ''}`),
-    ...constraints.map((r) => `constraint ${r.t} ${r.def}`),
-    ...indexes.map((r) => `index ${r.def}`),
-    ...functions.map((r) => `function ${r.f}`),
-  ].join('\n') + '\n';
+  return (
+    [
+      ...columns.map((r) => `column ${r.t}.${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${r.d ? ` default ${r.d}` : ''}`),
+      ...constraints.map((r) => `constraint ${r.t} ${r.def}`),
+      ...indexes.map((r) => `index ${r.def}`),
+      ...functions.map((r) => `function ${r.f}`),
+    ].join('\n') + '\n'
+  );
 }

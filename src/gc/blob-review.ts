@@ -22,11 +22,7 @@ export async function reviewNextBlob(db: Database, driver: StorageDriver, storag
       digest = rows[0]?.digest;
       if (digest === undefined) return { kind: 'idle' } as const;
       await lockDigests(tx, [digest], 'exclusive');
-      const used = await tx.query(
-        'gc_blob_referenced',
-        'SELECT 1 WHERE EXISTS (SELECT 1 FROM layers WHERE digest = $1) OR EXISTS (SELECT 1 FROM manifests WHERE configuration_blob_digest = $1)',
-        [digest],
-      );
+      const used = await tx.query('gc_blob_referenced', 'SELECT 1 WHERE EXISTS (SELECT 1 FROM layers WHERE digest = $1) OR EXISTS (SELECT 1 FROM manifests WHERE configuration_blob_digest = $1)', [digest]);
       const dangling = used.length === 0;
       if (dangling) {
         const d = tryParseDigest(digest);

@@ -6,10 +6,7 @@
 import type { Database } from '../db/queryer.js';
 
 /** The outcome of one review task. */
-export type ReviewOutcome =
-  | { kind: 'idle' }
-  | { kind: 'reviewed'; id: string; deleted: boolean }
-  | { kind: 'failed'; id: string; error: Error };
+export type ReviewOutcome = { kind: 'idle' } | { kind: 'reviewed'; id: string; deleted: boolean } | { kind: 'failed'; id: string; error: Error };
 
 /** Pushes a failed task back with exponential delay. */
 export async function postpone(db: Database, table: 'gc_blob_review_queue' | 'gc_manifest_review_queue', where: string, params: readonly unknown[]): Promise<void> {

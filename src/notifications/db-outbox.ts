@@ -26,14 +26,13 @@ export function databaseOutbox(db: Database): Outbox {
   return {
     async append(endpoint, events) {
       if (events.length === 0) return;
-      await db.query(
-        'notify_append',
-        'INSERT INTO notification_events (endpoint, payload) SELECT $1, e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n',
-        [endpoint, JSON.stringify(events)],
-      );
+      await db.query('notify_append', 'INSERT INTO notification_events (endpoint, payload) SELECT $1, e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n', [endpoint, JSON.stringify(events)]);
     },
     async head(endpoint, limit) {
-      const rows = await db.query<Row>('notify_head', "SELECT id, endpoint, payload, attempts, next_attempt_at, last_error FROM notification_events WHERE endpoint = $1 AND state = 'pending' ORDER BY id LIMIT $2", [endpoint, limit]);
+      const rows = await db.query<Row>('notify_head', "SELECT id, endpoint, payload, attempts, next_attempt_at, last_error FROM notification_events WHERE endpoint = $1 AND state = 'pending' ORDER BY id LIMIT $2", [
+        endpoint,
+        limit,
+      ]);
       return rows.map(entry);
     },
     async delivered(endpoint, ids) {
@@ -49,7 +48,11 @@ export function databaseOutbox(db: Database): Outbox {
       );
     },
     async listFailed(endpoint) {
-      const rows = await db.query<Row>('notify_list_failed', "SELECT id, endpoint, payload, attempts, next_attempt_at, last_error FROM notification_events WHERE state = 'failed' AND ($1::text IS NULL OR endpoint = $1) ORDER BY endpoint, id", [endpoint ?? null]);
+      const rows = await db.query<Row>(
+        'notify_list_failed',
+        "SELECT id, endpoint, payload, attempts, next_attempt_at, last_error FROM notification_events WHERE state = 'failed' AND ($1::text IS NULL OR endpoint = $1) ORDER BY endpoint, id",
+        [endpoint ?? null],
+      );
       return rows.map(entry);
     },
     async replay(endpoint, ids) {

@@ -27,5 +27,16 @@ export function outboxFor(config: Config, database: Database | undefined, worker
 export function createNotifier(config: Config, database: Database | undefined, registry: Registry, log: Logger, worker: number, local: readonly LocalListener[] = []): Notifier | undefined {
   if (config.notifications.endpoints.length === 0 && local.length === 0) return undefined;
   const outbox = outboxFor(config, database, worker);
-  return new Notifier(config.notifications.endpoints, outbox, log.child({ component: 'notifications' }), notificationMetrics(registry, outbox, config.notifications.endpoints.map((e) => e.name)), `${hostname()}:${process.pid}:${randomUUID()}`, local);
+  return new Notifier(
+    config.notifications.endpoints,
+    outbox,
+    log.child({ component: 'notifications' }),
+    notificationMetrics(
+      registry,
+      outbox,
+      config.notifications.endpoints.map((e) => e.name),
+    ),
+    `${hostname()}:${process.pid}:${randomUUID()}`,
+    local,
+  );
 }

@@ -27,13 +27,16 @@ export function fileOutbox(dir: string): Outbox {
     await writeFile(join(d, `.${name}.tmp`), JSON.stringify(value));
     await rename(join(d, `.${name}.tmp`), join(d, `${name}.json`));
   };
-  const names = async (endpoint: string, state: 'pending' | 'failed') =>
-    (await readdir(folder(endpoint, state)).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+  const names = async (endpoint: string, state: 'pending' | 'failed') => (await readdir(folder(endpoint, state)).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
   const read = async (endpoint: string, state: 'pending' | 'failed', name: string): Promise<OutboxEntry> => {
     const v = JSON.parse(await readFile(join(folder(endpoint, state), name), 'utf8')) as Stored;
     return { id: name.slice(0, -5), endpoint, event: v.event, attempts: v.attempts, nextAttemptAt: new Date(v.nextAttemptAt), lastError: v.lastError };
   };
-  const endpoints = async () => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const endpoints = async () =>
+    (await readdir(dir, { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
 
   return {
     async append(endpoint, events) {

@@ -51,10 +51,12 @@ export function superviseWorkers(n: number, log: Logger): { stop(): Promise<void
     listening.set(index, new Promise((resolve) => w.once('listening', () => resolve())));
     w.on('message', (m: MetricsRequest) => {
       if (m?.type !== 'wharf:metrics') return;
-      Promise.all(listening.values()).then(() => aggregator.clusterMetrics()).then(
-        (text) => w.send({ type: 'wharf:metrics:res', id: m.id, text, contentType: aggregator.contentType }),
-        (err: unknown) => w.send({ type: 'wharf:metrics:res', id: m.id, error: (err as Error).message }),
-      );
+      Promise.all(listening.values())
+        .then(() => aggregator.clusterMetrics())
+        .then(
+          (text) => w.send({ type: 'wharf:metrics:res', id: m.id, text, contentType: aggregator.contentType }),
+          (err: unknown) => w.send({ type: 'wharf:metrics:res', id: m.id, error: (err as Error).message }),
+        );
     });
     w.on('exit', (code, signal) => {
       if (stopping) return;

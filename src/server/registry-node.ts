@@ -150,10 +150,16 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     if (cpConfig.enabled ?? config.database.enabled) {
       if (!database) throw new ConfigError(['controlplane.enabled: the control plane keeps its data in the metadata database; set database.enabled: true (or controlplane.enabled: false)']);
       const publicBase = () => (cpConfig.externalurl ?? config.http.host ?? (cpConfig.addr ? cpUrl : selfUrl)).replace(/\/+$/, '');
-      controlPlane = await startControlPlane(config, database, log, {
-        registryUrl: () => (cpConfig.registryurl ?? selfUrl).replace(/\/+$/, ''),
-        registryHost: () => new URL(config.http.host ?? (selfUrl || publicBase())).host,
-      }, { rootPassword: opts.rootPassword });
+      controlPlane = await startControlPlane(
+        config,
+        database,
+        log,
+        {
+          registryUrl: () => (cpConfig.registryurl ?? selfUrl).replace(/\/+$/, ''),
+          registryHost: () => new URL(config.http.host ?? (selfUrl || publicBase())).host,
+        },
+        { rootPassword: opts.rootPassword },
+      );
     } else if (standalone) {
       throw new ConfigError(['controlplane.standalone: the control plane is disabled (controlplane.enabled: false)']);
     }
@@ -169,9 +175,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
 
     if (!standalone) await driver.health();
     health = startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver);
-    const exportMetrics: MetricsExporter = isClusterWorker()
-      ? clusterMetricsSource(metrics.registry)
-      : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
+    const exportMetrics: MetricsExporter = isClusterWorker() ? clusterMetricsSource(metrics.registry) : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
     const registryListener = standalone ? undefined : createRegistryListener(services, health, exportMetrics);
     const cp = controlPlane;
     const shared = cp && !cpConfig.addr ? cp : undefined;
@@ -211,7 +215,10 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     if (purging) stopPurge = schedulePurges(driver, config.storage.maintenance.uploadpurging, log);
     debug = await startDebugServer(config, health, exportMetrics);
     if (database && !standalone) stopGc = await startOnlineGc(config, database, driver, log, metrics.registry);
-    log.info({ url: selfUrl, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled, controlPlane: cp ? cpUrl || selfUrl : undefined, standalone }, standalone ? 'control plane listening' : 'registry listening');
+    log.info(
+      { url: selfUrl, storage: driver.name, metadata: services.metadata.mode, readOnly: config.storage.maintenance.readonly.enabled, controlPlane: cp ? cpUrl || selfUrl : undefined, standalone },
+      standalone ? 'control plane listening' : 'registry listening',
+    );
     if (workerIndex() === 0) {
       if (!auth && !standalone) log.warn('no auth section is configured: the registry is open to anyone who can reach it');
       if (!config.http.secret) log.warn('http.secret is not set; set the same secret on every node behind a load balancer');

@@ -56,7 +56,10 @@ export class StorageUnavailableError extends Error {
 
 /** Raised when a read starts past the end of an object. */
 export class InvalidOffsetError extends Error {
-  constructor(readonly path: string, readonly offset: number) {
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+  ) {
     super(`invalid offset ${offset} for ${path}`);
     this.name = 'InvalidOffsetError';
   }

@@ -240,7 +240,12 @@ export const CASES: ConformanceCase[] = [
     async run(c, repo) {
       const layer = await c.pushBlob(repo, 'L');
       const cfg = await c.pushBlob(repo, '{}');
-      const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfg, size: 2 }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer, size: 1 }] });
+      const body = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfg, size: 2 },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer, size: 1 }],
+      });
       const r = await c.req('PUT', `/v2/${repo}/manifests/latest`, { body, headers: { 'Content-Type': OCI_MANIFEST } });
       assert.equal(r.status, 201);
       assert.equal(r.header('docker-content-digest'), sha256(body));
@@ -291,7 +296,10 @@ export const CASES: ConformanceCase[] = [
       assert.equal(all.header('oci-filters-applied'), undefined);
       const f = await c.req('GET', `/v2/${repo}/referrers/${subject.digest}?artifactType=application/vnd.example.sig`);
       assert.equal(f.header('oci-filters-applied'), 'artifactType');
-      assert.deepEqual(f.json<{ manifests: Array<{ digest: string }> }>().manifests.map((m) => m.digest), [sig.digest]);
+      assert.deepEqual(
+        f.json<{ manifests: Array<{ digest: string }> }>().manifests.map((m) => m.digest),
+        [sig.digest],
+      );
     },
   },
   {
@@ -316,7 +324,8 @@ export const CASES: ConformanceCase[] = [
     name: 'image index referencing pushed children is accepted; a missing child is MANIFEST_BLOB_UNKNOWN',
     async run(c, repo) {
       const a = await c.pushImage(repo, 'a');
-      const index = (children: string[]) => JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children.map((d) => ({ mediaType: OCI_MANIFEST, digest: d, size: a.body.length, platform: { architecture: 'amd64', os: 'linux' } })) });
+      const index = (children: string[]) =>
+        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children.map((d) => ({ mediaType: OCI_MANIFEST, digest: d, size: a.body.length, platform: { architecture: 'amd64', os: 'linux' } })) });
       const ok = await c.req('PUT', `/v2/${repo}/manifests/multi`, { body: index([a.digest]), headers: { 'Content-Type': OCI_INDEX } });
       assert.equal(ok.status, 201);
       const bad = await c.req('PUT', `/v2/${repo}/manifests/broken`, { body: index([a.digest, sha256('ghost')]), headers: { 'Content-Type': OCI_INDEX } });
@@ -328,10 +337,19 @@ export const CASES: ConformanceCase[] = [
     async run(c, repo) {
       const cfg = await c.pushBlob(repo, '{"architecture":"amd64","os":"linux"}');
       const layer = await c.pushBlob(repo, 'docker-layer');
-      const m = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 37, digest: cfg }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 12, digest: layer }] });
+      const m = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 37, digest: cfg },
+        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 12, digest: layer }],
+      });
       const r = await c.req('PUT', `/v2/${repo}/manifests/v1`, { body: m, headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' } });
       assert.equal(r.status, 201);
-      const list = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: m.length, digest: sha256(m), platform: { architecture: 'amd64', os: 'linux' } }] });
+      const list = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: m.length, digest: sha256(m), platform: { architecture: 'amd64', os: 'linux' } }],
+      });
       assert.equal((await c.req('PUT', `/v2/${repo}/manifests/list`, { body: list, headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.list.v2+json' } })).status, 201);
       const g = await c.req('GET', `/v2/${repo}/manifests/list`);
       assert.equal(g.header('content-type'), 'application/vnd.docker.distribution.manifest.list.v2+json');
@@ -343,7 +361,14 @@ export const CASES: ConformanceCase[] = [
     async run(c, repo) {
       const layer = await c.pushBlob(repo, 'cache-layer');
       const cfg = await c.pushBlob(repo, '{"layers":[]}');
-      const idx = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 11, annotations: { 'buildkit/createdat': '2024-01-01' } }, { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: cfg, size: 13 }] });
+      const idx = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 11, annotations: { 'buildkit/createdat': '2024-01-01' } },
+          { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: cfg, size: 13 },
+        ],
+      });
       const r = await c.req('PUT', `/v2/${repo}/manifests/cache`, { body: idx, headers: { 'Content-Type': OCI_INDEX } });
       assert.equal(r.status, 201);
       assert.equal((await c.req('GET', `/v2/${repo}/manifests/cache`)).body.toString(), idx);

@@ -51,10 +51,11 @@ function vmRssMiB(pid: number): number {
 
 /** Builds one hostile request from the generator. */
 function hostile(rand: () => number, base: { manifest: Buffer; digest: string; layer: string }): { method: string; path: string; body?: Buffer | string; headers: Record<string, string> } {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const junk = () => pick(NASTY) + (rand() < 0.5 ? pick(NASTY) : '');
   // Percent-encodes bytes (a lone surrogate becomes U+FFFD's bytes, as a client would send it); half the time leaves ASCII punctuation raw.
-  const enc = (s: string) => [...Buffer.from(s)].map((b) => (b > 0x20 && b < 0x7f && (rand() < 0.5 || /[A-Za-z0-9._~-]/.test(String.fromCharCode(b))) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+  const enc = (s: string) =>
+    [...Buffer.from(s)].map((b) => (b > 0x20 && b < 0x7f && (rand() < 0.5 || /[A-Za-z0-9._~-]/.test(String.fromCharCode(b))) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
   const mt = pick(MEDIA_TYPES);
   const manifestBody = (): Buffer | string => {
     const doc = JSON.parse(base.manifest.toString()) as Record<string, unknown>;
@@ -98,11 +99,21 @@ function hostile(rand: () => number, base: { manifest: Buffer; digest: string; l
     case 6:
       return { method: 'POST', path: `/v2/fuzz/repo/blobs/uploads/?digest=${enc(junk())}&mount=${enc(junk())}&from=${enc(junk())}`, body: junk(), headers: {} };
     case 7:
-      return { method: 'PATCH', path: `/v2/fuzz/repo/blobs/uploads/${enc(junk())}`, body: 'abc', headers: { 'Content-Range': pick(['0-2', '5-1', 'x', '0-99999999999999999999', `${junk()}`]), 'Content-Type': 'application/octet-stream' } };
+      return {
+        method: 'PATCH',
+        path: `/v2/fuzz/repo/blobs/uploads/${enc(junk())}`,
+        body: 'abc',
+        headers: { 'Content-Range': pick(['0-2', '5-1', 'x', '0-99999999999999999999', `${junk()}`]), 'Content-Type': 'application/octet-stream' },
+      };
     case 8:
       return { method: 'GET', path: `/v2/fuzz/repo/referrers/${enc(rand() < 0.5 ? base.digest : junk())}?artifactType=${enc(junk())}`, headers: {} };
     default:
-      return { method: pick(['GET', 'PATCH']), path: `/gitlab/v1/repositories/${enc(junk())}/tags/list/?n=${enc(junk())}&last=${enc(junk())}&sort=${enc(junk())}&name=${enc(junk())}`, body: rand() < 0.3 ? `{"name":${'['.repeat(1000)}]` : undefined, headers: { 'Content-Type': 'application/json' } };
+      return {
+        method: pick(['GET', 'PATCH']),
+        path: `/gitlab/v1/repositories/${enc(junk())}/tags/list/?n=${enc(junk())}&last=${enc(junk())}&sort=${enc(junk())}&name=${enc(junk())}`,
+        body: rand() < 0.3 ? `{"name":${'['.repeat(1000)}]` : undefined,
+        headers: { 'Content-Type': 'application/json' },
+      };
   }
 }
 
@@ -114,7 +125,10 @@ function assertOciError(r: RawResponse, what: string): void {
   assert.equal(typeof body.errors[0]?.code, 'string', `${what}: error code`);
 }
 
-for (const [mode, databaseYaml] of [['default (embedded PostgreSQL)', ''], ['legacy', '  enabled: false\n']] as const) {
+for (const [mode, databaseYaml] of [
+  ['default (embedded PostgreSQL)', ''],
+  ['legacy', '  enabled: false\n'],
+] as const) {
   describe(`fuzzing the registry API, ${mode} (seed ${SEED})`, () => {
     it(`${REQUESTS} hostile requests: no 5xx, the process lives, OCI errors, memory bounded`, { timeout: 120_000 }, async () => {
       const work = await tempDir('wharf-fuzz-');

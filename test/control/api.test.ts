@@ -35,7 +35,7 @@ describe('REST API', { skip }, () => {
   });
   after(() => s?.close());
 
-  it('paginates with GitLab\'s headers', async () => {
+  it("paginates with GitLab's headers", async () => {
     for (let i = 0; i < 5; i++) await s.createUser(`page-${i}`);
     const r = await s.api('GET', '/users?per_page=2&page=2', s.rootCreds);
     assert.equal(r.status, 200);
@@ -50,7 +50,10 @@ describe('REST API', { skip }, () => {
     assert.match(link, /<\/api\/v4\/users\?per_page=2&page=3>; rel="next"/);
     assert.match(link, /<\/api\/v4\/users\?per_page=2&page=1>; rel="prev"/);
     // root is user 1, so the second page of two holds page-1 and page-2.
-    assert.deepEqual(r.body.map((u: { username: string }) => u.username), ['page-1', 'page-2']);
+    assert.deepEqual(
+      r.body.map((u: { username: string }) => u.username),
+      ['page-1', 'page-2'],
+    );
   });
 
   it('refuses bad input with GitLab-style errors and changes nothing', async () => {
@@ -60,7 +63,11 @@ describe('REST API', { skip }, () => {
     assert.equal(dup.status, 409);
     assert.equal((await s.api('POST', '/projects', s.rootCreds, { path: '../etc', namespace_id: groupId })).status, 400);
     assert.equal((await s.api('POST', `/projects/${projectId}/members`, s.rootCreds, { user_id: 1, access_level: 35 })).status, 400);
-    const bad = await fetch(`${s.url}/api/v4/groups`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}`, 'Content-Type': 'application/json' }, body: '{not json' });
+    const bad = await fetch(`${s.url}/api/v4/groups`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}`, 'Content-Type': 'application/json' },
+      body: '{not json',
+    });
     assert.equal(bad.status, 400);
     assert.ok((await bad.json()).error);
     assert.equal((await s.api('GET', '/projects/999999', s.rootCreds)).status, 404);
@@ -78,7 +85,13 @@ describe('REST API', { skip }, () => {
     assert.equal((await s.api('POST', `/projects/${projectId}/members`, { pat }, { user_id: other, access_level: 30 })).status, 201);
     assert.equal((await s.api('PUT', `/projects/${projectId}/members/${other}`, { pat }, { access_level: 50 })).status, 403);
     const list = await s.api('GET', `/projects/${projectId}/members`, { pat });
-    assert.deepEqual(list.body.map((m: { username: string; access_level: number }) => [m.username, m.access_level]), [['maint', 40], ['other', 30]]);
+    assert.deepEqual(
+      list.body.map((m: { username: string; access_level: number }) => [m.username, m.access_level]),
+      [
+        ['maint', 40],
+        ['other', 30],
+      ],
+    );
     assert.equal((await s.api('DELETE', `/projects/${projectId}/members/${other}`, { pat })).status, 204);
     // Group membership is inherited by subgroups' projects.
     const viewer = await s.createUser('group-reporter');
@@ -93,15 +106,31 @@ describe('REST API', { skip }, () => {
     await client.pushImage('org/team/svc', 'v2');
     await client.pushImage('org/team/svc/worker', 'latest');
     const event = (repository: string, tag: string) => ({ action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', repository, tag, digest: a.digest } });
-    const post = await fetch(`${s.url}/api/v4/container_registry_event/events`, { method: 'POST', headers: { Authorization: SECRET, 'Content-Type': 'application/vnd.docker.distribution.events.v1+json' }, body: JSON.stringify({ events: [event('org/team/svc', 'v1'), event('org/team/svc/worker', 'latest'), event('nobody/else', 'x'), { action: 'pull', target: { repository: 'org/team/svc' } }] }) });
+    const post = await fetch(`${s.url}/api/v4/container_registry_event/events`, {
+      method: 'POST',
+      headers: { Authorization: SECRET, 'Content-Type': 'application/vnd.docker.distribution.events.v1+json' },
+      body: JSON.stringify({ events: [event('org/team/svc', 'v1'), event('org/team/svc/worker', 'latest'), event('nobody/else', 'x'), { action: 'pull', target: { repository: 'org/team/svc' } }] }),
+    });
     assert.equal(post.status, 200);
     const repos = await s.api('GET', `/projects/${projectId}/registry/repositories?tags_count=true`, s.rootCreds);
     assert.equal(repos.status, 200);
-    assert.deepEqual(repos.body.map((r: { path: string; name: string; tags_count: number }) => [r.path, r.name, r.tags_count]), [['org/team/svc', '', 2], ['org/team/svc/worker', 'worker', 1]]);
-    assert.ok(repos.body.every((r: { size: number }) => typeof r.size === 'number' && r.size > 0), 'sizes from the registry');
+    assert.deepEqual(
+      repos.body.map((r: { path: string; name: string; tags_count: number }) => [r.path, r.name, r.tags_count]),
+      [
+        ['org/team/svc', '', 2],
+        ['org/team/svc/worker', 'worker', 1],
+      ],
+    );
+    assert.ok(
+      repos.body.every((r: { size: number }) => typeof r.size === 'number' && r.size > 0),
+      'sizes from the registry',
+    );
     const svc = repos.body[0];
     const tags = await s.api('GET', `/projects/${projectId}/registry/repositories/${svc.id}/tags`, s.rootCreds);
-    assert.deepEqual(tags.body.map((t: { name: string }) => t.name), ['v1', 'v2']);
+    assert.deepEqual(
+      tags.body.map((t: { name: string }) => t.name),
+      ['v1', 'v2'],
+    );
     const v1 = await s.api('GET', `/projects/${projectId}/registry/repositories/${svc.id}/tags/v1`, s.rootCreds);
     assert.equal(v1.body.digest, a.digest);
     assert.equal(v1.body.short_revision, a.digest.slice(7, 16));
@@ -120,7 +149,11 @@ describe('REST API', { skip }, () => {
     await fetch(`${s.url}/api/v4/container_registry_event/events`, { method: 'POST', headers: { Authorization: SECRET }, body: JSON.stringify({ events: [{ action: 'push', target: { repository: repoPath } }] }) });
     const repos = await s.api('GET', `/projects/${projectId}/registry/repositories`, s.rootCreds);
     const repo = repos.body.find((r: { path: string }) => r.path === repoPath);
-    assert.equal((await s.api('DELETE', `/projects/${projectId}/registry/repositories/${repo.id}/tags?name_regex_delete=${encodeURIComponent('(a+)+$')}x`, s.rootCreds)).status, 202, 'hostile regex accepted and harmless (RE2)');
+    assert.equal(
+      (await s.api('DELETE', `/projects/${projectId}/registry/repositories/${repo.id}/tags?name_regex_delete=${encodeURIComponent('(a+)+$')}x`, s.rootCreds)).status,
+      202,
+      'hostile regex accepted and harmless (RE2)',
+    );
     assert.equal((await s.api('DELETE', `/projects/${projectId}/registry/repositories/${repo.id}/tags`, s.rootCreds, { name_regex_delete: '[' })).status, 400);
     const r = await s.api('DELETE', `/projects/${projectId}/registry/repositories/${repo.id}/tags`, s.rootCreds, { name_regex_delete: '.*rc.*|latest', name_regex_keep: 'keep-.*', keep_n: 1 });
     assert.equal(r.status, 202);
@@ -153,7 +186,12 @@ describe('REST API', { skip }, () => {
       const digests = [];
       for (const l of layers) digests.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: await c.pushBlob(repo, l), size: Buffer.byteLength(l) });
       const cfg = JSON.stringify({ repo, tag });
-      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await c.pushBlob(repo, cfg), size: Buffer.byteLength(cfg) }, layers: digests });
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await c.pushBlob(repo, cfg), size: Buffer.byteLength(cfg) },
+        layers: digests,
+      });
       assert.equal((await c.req('PUT', `/v2/${repo}/manifests/${tag}`, { body: manifest, headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } })).status, 201);
     };
     await push('usage/proj/a', 'one', [shared]);
@@ -175,13 +213,16 @@ describe('REST API', { skip }, () => {
     const dt = await s.api('POST', `/projects/${projectId}/deploy_tokens`, s.rootCreds, { name: 'ci', scopes: ['read_registry'] });
     assert.equal(dt.status, 201);
     const own = claimsOf(await s.token({ basic: [dt.body.username, dt.body.token] }, ['repository:org/team/svc:pull,push', 'repository:matrix/x:pull']));
-    assert.deepEqual(own.access.map((a: { name: string; actions: string[] }) => [a.name, a.actions]), [['org/team/svc', ['pull']]]);
+    assert.deepEqual(
+      own.access.map((a: { name: string; actions: string[] }) => [a.name, a.actions]),
+      [['org/team/svc', ['pull']]],
+    );
     assert.equal(own.auth_type, 'deploy_token');
     assert.equal((await s.api('DELETE', `/projects/${projectId}/deploy_tokens/${dt.body.id}`, s.rootCreds)).status, 204);
     await assert.rejects(s.token({ basic: [dt.body.username, dt.body.token] }, ['repository:org/team/svc:pull']), /401/);
   });
 
-  it('tokens carry GitLab\'s claims and the admin lifetime setting', async () => {
+  it("tokens carry GitLab's claims and the admin lifetime setting", async () => {
     const before = claimsOf(await s.token(s.rootCreds, ['repository:org/team/svc:pull']));
     assert.equal(before.exp - before.iat, 300, 'default 5 minutes');
     for (const k of ['iss', 'aud', 'sub', 'iat', 'nbf', 'exp', 'jti', 'auth_type', 'access']) assert.ok(k in before, k);
@@ -189,7 +230,9 @@ describe('REST API', { skip }, () => {
     assert.equal((await s.api('PUT', '/application/settings', s.rootCreds, { container_registry_token_expire_delay: 15 })).status, 200);
     const after = claimsOf(await s.token(s.rootCreds, ['repository:org/team/svc:pull']));
     assert.equal(after.exp - after.iat, 900);
-    const res = await fetch(`${s.url}/jwt/auth?service=container_registry&scope=repository:org/team/svc:pull&offline_token=true&client_id=docker`, { headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}` } });
+    const res = await fetch(`${s.url}/jwt/auth?service=container_registry&scope=repository:org/team/svc:pull&offline_token=true&client_id=docker`, {
+      headers: { Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}` },
+    });
     const body = await res.json();
     assert.equal(body.expires_in, 900);
     assert.equal(body.token, body.access_token);
@@ -201,7 +244,16 @@ describe('REST API', { skip }, () => {
   it('tag protection rules reach the registry through the token', async () => {
     const dev = await s.createUser('protected-dev');
     assert.equal((await s.api('POST', `/projects/${projectId}/members`, s.rootCreds, { user_id: dev, access_level: 30 })).status, 201);
-    assert.equal((await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, { tag_name_pattern: '^v\\d+$', minimum_access_level_for_push: 'maintainer', minimum_access_level_for_delete: 'maintainer' })).status, 201);
+    assert.equal(
+      (
+        await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, {
+          tag_name_pattern: '^v\\d+$',
+          minimum_access_level_for_push: 'maintainer',
+          minimum_access_level_for_delete: 'maintainer',
+        })
+      ).status,
+      201,
+    );
     assert.equal((await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, { tag_name_pattern: '^release-.*', immutable: true })).status, 201);
     const devToken = await s.token({ basic: ['protected-dev', PASSWORD] }, ['repository:org/team/svc:pull,push,delete']);
     const meta = claimsOf(devToken).access[0].meta;
@@ -241,7 +293,14 @@ describe('REST API', { skip }, () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.1.0');
     const paths = Object.keys(r.body.paths);
-    for (const p of ['/projects/{id}/registry/repositories', '/projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}', '/application/settings', '/container_registry_event/events', '/{source}/{id}/members/{user_id}']) assert.ok(paths.includes(p), p);
+    for (const p of [
+      '/projects/{id}/registry/repositories',
+      '/projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}',
+      '/application/settings',
+      '/container_registry_event/events',
+      '/{source}/{id}/members/{user_id}',
+    ])
+      assert.ok(paths.includes(p), p);
     for (const [path, ops] of Object.entries(r.body.paths as Record<string, Record<string, { summary: string }>>)) {
       for (const [m, op] of Object.entries(ops)) assert.ok(!op.summary.startsWith(m.toUpperCase()), `summary for ${m} ${path}`);
     }

@@ -34,7 +34,7 @@ describe('cleanup policies', { skip }, () => {
     await s?.close();
   });
 
-  it('accepts only GitLab\'s values, through its own route and PUT /projects/:id', async () => {
+  it("accepts only GitLab's values, through its own route and PUT /projects/:id", async () => {
     const put = (body: unknown) => s.api('PUT', `/projects/${projectId}/registry/cleanup_policy`, s.rootCreds, body);
     for (const bad of [{ cadence: '2d' }, { keep_n: 7 }, { older_than: '1d' }, { name_regex: '(' }, { name_regex_keep: 'a{2,1}' }]) assert.equal((await put(bad)).status, 400, JSON.stringify(bad));
     const ok = await put({ enabled: true, cadence: '7d', keep_n: 5, older_than: '14d', name_regex: '.*', name_regex_keep: 'stable' });

@@ -67,13 +67,16 @@ describe('repository deletion retries', { skip }, () => {
     });
     storage = failingDeletes(await createStorageDriver(regConfig.storage));
     registry = await startRegistryNode(regConfig, { log, driver: storage.driver });
-    cp = await startRegistryNode(parseConfig({
-      log: { level: 'warn', accesslog: { disabled: true } },
-      http: { addr: '127.0.0.1:0' },
-      storage: { filesystem: { rootdirectory: join(root, 'cp') } },
-      database: tdb.section,
-      controlplane: { standalone: true, registryurl: registry.url, key: key.key, certificate: key.certificate, jobinterval: '20ms', jobbackoff: '5ms' },
-    }), { log, rootPassword: 'root-password-1234' });
+    cp = await startRegistryNode(
+      parseConfig({
+        log: { level: 'warn', accesslog: { disabled: true } },
+        http: { addr: '127.0.0.1:0' },
+        storage: { filesystem: { rootdirectory: join(root, 'cp') } },
+        database: tdb.section,
+        controlplane: { standalone: true, registryurl: registry.url, key: key.key, certificate: key.certificate, jobinterval: '20ms', jobbackoff: '5ms' },
+      }),
+      { log, rootPassword: 'root-password-1234' },
+    );
     api = async (method, path, body) => {
       const res = await fetch(`${cp.url}/api/v4${path}`, { method, headers: ROOT, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();
@@ -109,7 +112,10 @@ describe('repository deletion retries', { skip }, () => {
     assert.equal((await api('DELETE', `/projects/${encodeURIComponent('retry/app')}/registry/repositories/${id}`)).status, 202);
     await until('delete_failed', async () => (await statusOf(id)) === 'delete_failed', 30_000);
     const failed = await api('GET', '/registry/repositories?status=delete_failed');
-    assert.deepEqual(failed.body.map((r: { id: number; delete_api_attempts: number }) => [r.id, r.delete_api_attempts]), [[id, 10]]);
+    assert.deepEqual(
+      failed.body.map((r: { id: number; delete_api_attempts: number }) => [r.id, r.delete_api_attempts]),
+      [[id, 10]],
+    );
     assert.equal(storage.failed(), 10, 'one registry delete per attempt, 10 attempts');
     storage.fail(3);
     assert.equal((await api('POST', `/registry/repositories/${id}/reset_deletion`)).status, 202);

@@ -31,7 +31,16 @@ describe('background jobs', { skip }, () => {
 
   it('retries a failing job with growing delays, then keeps it as failed', async () => {
     const seen: number[] = [];
-    const runner = new JobRunner(db, { flaky: async (job) => { seen.push(job.attempts); throw new Error(`boom ${job.attempts}`); } }, { log, intervalMs: 10, backoffBaseMs: 50 });
+    const runner = new JobRunner(
+      db,
+      {
+        flaky: async (job) => {
+          seen.push(job.attempts);
+          throw new Error(`boom ${job.attempts}`);
+        },
+      },
+      { log, intervalMs: 10, backoffBaseMs: 50 },
+    );
     const id = await enqueueJob(db, 'flaky', {}, { maxAttempts: 3 });
     assert.equal(await runner.runOnce(), true);
     assert.equal(await runner.runOnce(), false, 'not due before its backoff');
@@ -80,6 +89,9 @@ describe('background jobs', { skip }, () => {
     while (runs.size < 60 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([a.stop(), b.stop()]);
     assert.equal(runs.size, 60);
-    assert.ok([...runs.values()].every((c) => c === 1), 'no job ran twice');
+    assert.ok(
+      [...runs.values()].every((c) => c === 1),
+      'no job ran twice',
+    );
   });
 });

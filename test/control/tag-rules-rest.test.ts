@@ -20,7 +20,7 @@ const PROTECTED = 'v1'; // rule ^v.* : Maintainer to delete
 const IMMUTABLE = 'stable'; // rule stable : immutable
 const PLAIN = 'dev';
 
-describe('REST deletes apply the acting user\'s tag rules', { skip }, () => {
+describe("REST deletes apply the acting user's tag rules", { skip }, () => {
   let s: AuthStack;
   let projectId: number;
   let n = 0;
@@ -31,13 +31,20 @@ describe('REST deletes apply the acting user\'s tag rules', { skip }, () => {
     s = await startAuthStack();
     const g = await s.api('POST', '/groups', s.rootCreds, { path: 'rules' });
     projectId = (await s.api('POST', '/projects', s.rootCreds, { path: 'app', namespace_id: g.body.id })).body.id;
-    for (const [name, level] of [['rules-dev', 30], ['rules-maint', 40]] as const) {
+    for (const [name, level] of [
+      ['rules-dev', 30],
+      ['rules-maint', 40],
+    ] as const) {
       const id = await s.createUser(name);
       assert.equal((await s.api('POST', `/projects/${projectId}/members`, s.rootCreds, { user_id: id, access_level: level })).status, 201);
     }
     dev = { basic: ['rules-dev', PASSWORD] };
     maintainer = { basic: ['rules-maint', PASSWORD] };
-    assert.equal((await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, { tag_name_pattern: '^v.*', minimum_access_level_for_push: 'maintainer', minimum_access_level_for_delete: 'maintainer' })).status, 201);
+    assert.equal(
+      (await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, { tag_name_pattern: '^v.*', minimum_access_level_for_push: 'maintainer', minimum_access_level_for_delete: 'maintainer' }))
+        .status,
+      201,
+    );
     assert.equal((await s.api('POST', `/projects/${projectId}/registry/protection/tag/rules`, s.rootCreds, { tag_name_pattern: 'stable', immutable: true })).status, 201);
   });
   after(() => s?.close());

@@ -113,14 +113,25 @@ describe('token attacks', { skip }, () => {
   });
 
   it('scope strings with extra colons, spaces or unknown actions grant nothing', async () => {
-    for (const scope of [`repository:${REPO}:pull:push`, `repository:${REPO} :pull`, `repository: ${REPO}:pull`, `repository:${REPO}:pull,admin`, `repository:${REPO}:`, `repository::${REPO}:pull`, `registry:catalog:pull`]) {
+    for (const scope of [
+      `repository:${REPO}:pull:push`,
+      `repository:${REPO} :pull`,
+      `repository: ${REPO}:pull`,
+      `repository:${REPO}:pull,admin`,
+      `repository:${REPO}:`,
+      `repository::${REPO}:pull`,
+      `registry:catalog:pull`,
+    ]) {
       const token = await s.token({ basic: ['dev', PASSWORD] }, [scope]);
       const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
       assert.deepEqual(claims.access, [], scope);
     }
     // Several valid scopes, in one parameter separated by a space or in several parameters.
     const two = await s.token({ basic: ['dev', PASSWORD] }, [`repository:${REPO}:pull repository:acme/other:pull`]);
-    assert.deepEqual(JSON.parse(Buffer.from(two.split('.')[1]!, 'base64url').toString()).access.map((a: { name: string }) => a.name), [REPO]);
+    assert.deepEqual(
+      JSON.parse(Buffer.from(two.split('.')[1]!, 'base64url').toString()).access.map((a: { name: string }) => a.name),
+      [REPO],
+    );
   });
 
   it('a blocked user and an expired or revoked token get no token', async () => {
@@ -146,7 +157,11 @@ describe('token attacks', { skip }, () => {
 
   it('the events endpoint refuses every wrong secret and takes the right one', async () => {
     const post = (secret: string | undefined) =>
-      fetch(`${s.url}/api/v4/container_registry_event/events`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.docker.distribution.events.v1+json', ...(secret === undefined ? {} : { Authorization: secret }) }, body: JSON.stringify({ events: [] }) });
+      fetch(`${s.url}/api/v4/container_registry_event/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/vnd.docker.distribution.events.v1+json', ...(secret === undefined ? {} : { Authorization: secret }) },
+        body: JSON.stringify({ events: [] }),
+      });
     assert.equal((await post(undefined)).status, 401);
     const real = 'events-secret-0123456789';
     for (let i = 0; i < 200; i++) {

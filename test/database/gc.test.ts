@@ -67,7 +67,10 @@ describe('online garbage collection', { skip }, () => {
       const img = await c.pushImage('gc/keep', 'v1');
       const sig = await c.pushImage('gc/keep', 'tmp', { subject: { mediaType: OCI, digest: img.digest, size: img.body.length } });
       assert.equal((await c.req('DELETE', '/v2/gc/keep/manifests/tmp')).status, 202);
-      await until('the review of the untagged referrer', async () => (await db.query('t', 'SELECT 1 FROM gc_manifest_review_queue q JOIN manifests m ON m.id = q.manifest_id WHERE m.digest = $1', [sig.digest])).length === 0);
+      await until(
+        'the review of the untagged referrer',
+        async () => (await db.query('t', 'SELECT 1 FROM gc_manifest_review_queue q JOIN manifests m ON m.id = q.manifest_id WHERE m.digest = $1', [sig.digest])).length === 0,
+      );
       assert.equal((await c.req('GET', `/v2/gc/keep/manifests/${sig.digest}`)).status, 200, 'referrer kept while its subject exists');
       assert.equal((await c.req('GET', '/v2/gc/keep/manifests/v1')).status, 200);
     });
@@ -105,7 +108,12 @@ describe('online garbage collection', { skip }, () => {
       for (let i = 0; i < 40; i++) {
         const layer = await c.pushBlob('gc/race', `race-layer-${i}-${Math.random()}`);
         const config = await c.pushBlob('gc/race', `{"round":${i},"r":${Math.random()}}`);
-        const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 1 }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer, size: 1 }] });
+        const body = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 1 },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layer, size: 1 }],
+        });
         const [put] = await Promise.all([
           c.req('PUT', `/v2/gc/race/manifests/r${i}`, { body, headers: { 'Content-Type': OCI } }),
           (async () => {

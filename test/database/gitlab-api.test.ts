@@ -108,12 +108,15 @@ describe('/gitlab/v1 API', { skip }, () => {
     assert.deepEqual(withRefs?.referrers, [{ artifactType: 'application/vnd.example.sig', digest: sig }]);
 
     const detail = await c.req('GET', `/gitlab/v1/repositories/${repo}/tags/detail/beta/`);
-    assert.deepEqual({ ...detail.json<Record<string, unknown>>(), created_at: 'x', published_at: 'x' }, {
-      ...(await get('?n=1&last=alpha')).json<Array<Record<string, unknown>>>()[0],
-      repository: repo,
-      created_at: 'x',
-      published_at: 'x',
-    });
+    assert.deepEqual(
+      { ...detail.json<Record<string, unknown>>(), created_at: 'x', published_at: 'x' },
+      {
+        ...(await get('?n=1&last=alpha')).json<Array<Record<string, unknown>>>()[0],
+        repository: repo,
+        created_at: 'x',
+        published_at: 'x',
+      },
+    );
     assert.equal((await c.req('GET', `/gitlab/v1/repositories/${repo}/tags/detail/nope/`)).errorCode(), 'MANIFEST_UNKNOWN');
     assert.equal((await get('?n=1001')).errorCode(), 'PAGINATION_NUMBER_INVALID');
     assert.equal((await get('?last=a&before=b')).errorCode(), 'INVALID_QUERY_PARAMETER_VALUE');
@@ -130,13 +133,20 @@ describe('/gitlab/v1 repositories under a path', { skip }, () => {
       const c = new TestClient(reg.url);
       for (const r of ['grp/proj', 'grp/proj/a', 'grp/proj/b/c', 'grp/projection', 'other/x']) await c.pushImage(r, 'v1');
       const all = (await c.req('GET', '/gitlab/v1/repository-paths/grp/proj/repositories/list/')).json<Array<{ path: string; name: string }>>();
-      assert.deepEqual(all.map((r) => r.path), ['grp/proj', 'grp/proj/a', 'grp/proj/b/c'], 'siblings sharing a prefix are not descendants');
+      assert.deepEqual(
+        all.map((r) => r.path),
+        ['grp/proj', 'grp/proj/a', 'grp/proj/b/c'],
+        'siblings sharing a prefix are not descendants',
+      );
       assert.equal(all[2]?.name, 'c');
       const p1 = await c.req('GET', '/gitlab/v1/repository-paths/grp/proj/repositories/list/?n=2');
       assert.equal(p1.json<unknown[]>().length, 2);
       assert.equal(p1.header('link'), '</gitlab/v1/repository-paths/grp/proj/repositories/list/?last=grp%2Fproj%2Fa&n=2>; rel="next"');
       const p2 = await c.req('GET', '/gitlab/v1/repository-paths/grp/proj/repositories/list/?n=2&last=grp/proj/a');
-      assert.deepEqual(p2.json<Array<{ path: string }>>().map((r) => r.path), ['grp/proj/b/c']);
+      assert.deepEqual(
+        p2.json<Array<{ path: string }>>().map((r) => r.path),
+        ['grp/proj/b/c'],
+      );
     } finally {
       await reg.close();
       await tdb.drop();

@@ -34,14 +34,20 @@ describe('import from legacy metadata', { skip }, () => {
   async function config(tdb: TestDatabase, readonly: boolean): Promise<string> {
     const s = tdb.section;
     const file = join(work, `config-${s.dbname}-${readonly}.yml`);
-    await writeFile(file, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  maintenance:\n    readonly:\n      enabled: ${readonly}\ndatabase:\n  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`);
+    await writeFile(
+      file,
+      `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  maintenance:\n    readonly:\n      enabled: ${readonly}\ndatabase:\n  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`,
+    );
     return file;
   }
   const wharf = (...args: string[]) => spawnSync(process.execPath, [BIN, 'database', 'import', ...args], { encoding: 'utf8' });
   async function counts(tdb: TestDatabase): Promise<Record<string, number>> {
     const db = pgDatabase({ host: tdb.section.host, port: tdb.section.port, user: tdb.section.user, database: tdb.section.dbname });
     try {
-      const rows = await db.query<{ m: string; t: string; b: string; p: string }>('t', 'SELECT (SELECT count(*) FROM manifests) AS m, (SELECT count(*) FROM tags) AS t, (SELECT count(*) FROM repository_blobs) AS b, (SELECT count(*) FROM legacy_import_progress) AS p');
+      const rows = await db.query<{ m: string; t: string; b: string; p: string }>(
+        't',
+        'SELECT (SELECT count(*) FROM manifests) AS m, (SELECT count(*) FROM tags) AS t, (SELECT count(*) FROM repository_blobs) AS b, (SELECT count(*) FROM legacy_import_progress) AS p',
+      );
       const r = rows[0] as { m: string; t: string; b: string; p: string };
       return { manifests: Number(r.m), tags: Number(r.t), blobLinks: Number(r.b), progress: Number(r.p) };
     } finally {
@@ -136,7 +142,10 @@ describe('import from legacy metadata', { skip }, () => {
     await new Promise<void>((resolve) => {
       let lines = 0;
       proc.stderr.on('data', (d: Buffer) => {
-        lines += d.toString().split('\n').filter((l) => l.startsWith('import:')).length;
+        lines += d
+          .toString()
+          .split('\n')
+          .filter((l) => l.startsWith('import:')).length;
         if (lines >= 5 && proc.exitCode === null) {
           proc.kill('SIGKILL');
           resolve();

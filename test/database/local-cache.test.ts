@@ -99,12 +99,14 @@ describe('in-process metadata cache across two nodes (LISTEN/NOTIFY, no Redis)',
     await admin.connect();
     try {
       // Cut every LISTEN session on the test database (both nodes'), then move the tag while nobody listens.
-      const cut = async () =>
-        (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'wharf-listener'", [tdb.section.dbname])).rowCount ?? 0;
+      const cut = async () => (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'wharf-listener'", [tdb.section.dbname])).rowCount ?? 0;
       assert.ok((await cut()) >= 2, 'both nodes listened');
       const two = await ca.pushImage('lc/cut', 'v1');
       assert.equal((await cb.req('HEAD', '/v2/lc/cut/manifests/v1')).header('docker-content-digest'), two.digest, 'B does not serve its old entry');
-      await until('both nodes to listen again', async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'wharf-listener'", [tdb.section.dbname])).rows[0].n >= 2);
+      await until(
+        'both nodes to listen again',
+        async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'wharf-listener'", [tdb.section.dbname])).rows[0].n >= 2,
+      );
       const three = await ca.pushImage('lc/cut', 'v1');
       assert.equal((await cb.req('HEAD', '/v2/lc/cut/manifests/v1')).header('docker-content-digest'), three.digest, 'and sees moves again once listening');
     } finally {

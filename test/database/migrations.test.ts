@@ -28,21 +28,30 @@ describe('database migrations', { skip }, () => {
   });
 
   it('applies every migration once, matches the checked-in schema dump, and reverts', async () => {
-    assert.deepEqual(await migrateUp(db), MIGRATIONS.map((m) => m.id));
+    assert.deepEqual(
+      await migrateUp(db),
+      MIGRATIONS.map((m) => m.id),
+    );
     assert.deepEqual(await migrateUp(db), [], 'a second run applies nothing');
     assert.ok((await migrationStatus(db)).every((m) => m.appliedAt instanceof Date));
     const want = await readFile(new URL('../../src/db/schema.txt', import.meta.url), 'utf8');
     assert.equal(await dumpSchema(db), want, 'schema.txt is stale: run npm run schema:dump');
     assert.deepEqual(await migrateDown(db, MIGRATIONS.length), MIGRATIONS.map((m) => m.id).reverse());
     const tables = await db.query<{ t: string }>('t', "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-    assert.deepEqual(tables.map((r) => r.t), ['schema_migrations']);
+    assert.deepEqual(
+      tables.map((r) => r.t),
+      ['schema_migrations'],
+    );
   });
 
   it('wharf database migrate up|status|down work from the command line', async () => {
     const dir = await tempDir('wharf-migrate-');
     const cfg = join(dir, 'config.yml');
     const s = tdb.section;
-    await writeFile(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}\ndatabase:\n  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`);
+    await writeFile(
+      cfg,
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}\ndatabase:\n  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`,
+    );
     const wharf = (...args: string[]) => spawnSync(process.execPath, [BIN, 'database', 'migrate', ...args, cfg], { encoding: 'utf8' });
     const up = wharf('up');
     assert.equal(up.status, 0, up.stderr);

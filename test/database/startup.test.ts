@@ -23,5 +23,4 @@ describe('database mode start-up checks', { skip }, () => {
       (e: ConfigError) => e instanceof ConfigError && /database: cannot use 127\.0\.0\.1:1\/nowhere/.test(e.message),
     );
   });
-
 });

@@ -35,7 +35,10 @@ describe('wharf CLI', () => {
       // The first start generates the 4096-bit signing key: allow it time.
       for (let i = 0; i < 600 && status === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        status = await fetch(`${base}/v2/`).then((r) => r.status, () => 0);
+        status = await fetch(`${base}/v2/`).then(
+          (r) => r.status,
+          () => 0,
+        );
       }
       assert.equal(status, 401, `server came up with token auth: ${out}`);
       const challenge = (await fetch(`${base}/v2/`)).headers.get('www-authenticate');

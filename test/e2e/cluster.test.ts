@@ -43,7 +43,11 @@ describe('cluster mode', () => {
       const metrics = (await c.req('GET', '/metrics')).body.toString();
       const perWorker = [...metrics.matchAll(/wharf_http_requests_total\{method="PATCH",route="upload",status="202",worker="(\d)"\} (\d+)/g)];
       assert.deepEqual(perWorker.map((m) => m[1]).sort(), ['0', '1'], 'both workers served PATCHes of the one upload');
-      assert.equal(perWorker.reduce((n, m) => n + Number(m[2]), 0), 7, 'every PATCH counted once, over both processes');
+      assert.equal(
+        perWorker.reduce((n, m) => n + Number(m[2]), 0),
+        7,
+        'every PATCH counted once, over both processes',
+      );
     } finally {
       await wharf.kill();
     }

@@ -20,7 +20,23 @@ describe('TLS and the debug listener', { skip }, () => {
 
   before(async () => {
     work = await tempDir('wharf-tls-');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'key.pem'), '-out', join(work, 'ca.crt')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(work, 'key.pem'),
+      '-out',
+      join(work, 'ca.crt'),
+    ]);
     reg = await startWharf({
       http: { tls: { certificate: join(work, 'ca.crt'), key: join(work, 'key.pem') }, debug: { addr: '127.0.0.1:0', prometheus: { enabled: true, path: '/metrics' } } },
     });
@@ -40,7 +56,9 @@ describe('TLS and the debug listener', { skip }, () => {
       request(`${reg.url}/v2/`, { ca }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
     assert.equal(status, 200);
   });
@@ -58,7 +76,9 @@ describe('TLS and the debug listener', { skip }, () => {
           request(`${mtls.url}/v2/`, { ca, ...extra }, (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
-          }).on('error', () => resolve(-1)).end();
+          })
+            .on('error', () => resolve(-1))
+            .end();
         });
       assert.equal(await get({}), -1, 'no client certificate: handshake refused');
       assert.equal(await get({ cert: await readFile(join(work, 'client.crt')), key: await readFile(join(work, 'client.key')) }), 200);

@@ -58,13 +58,16 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
     await s3.createBucket('shared');
     tdb = await createMigratedTestDatabase();
     const key = await testKey();
-    cp = await startRegistryNode(parseConfig({
-      log: { level: 'warn', accesslog: { disabled: true } },
-      http: { addr: '127.0.0.1:0' },
-      storage: { filesystem: { rootdirectory: await tempDir('wharf-cp-') } },
-      database: tdb.section,
-      controlplane: { standalone: true, registryurl: 'http://127.0.0.1:1', key: key.key, certificate: key.certificate },
-    }), { log, rootPassword: 'root-password-1234' });
+    cp = await startRegistryNode(
+      parseConfig({
+        log: { level: 'warn', accesslog: { disabled: true } },
+        http: { addr: '127.0.0.1:0' },
+        storage: { filesystem: { rootdirectory: await tempDir('wharf-cp-') } },
+        database: tdb.section,
+        controlplane: { standalone: true, registryurl: 'http://127.0.0.1:1', key: key.key, certificate: key.certificate },
+      }),
+      { log, rootPassword: 'root-password-1234' },
+    );
     for (let i = 0; i < 2; i++) {
       const config = parseConfig({
         log: { level: 'warn', accesslog: { disabled: true } },
@@ -158,7 +161,10 @@ describe('several registry nodes on shared PostgreSQL, object storage and Redis'
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 1000));
-    assert.ok([...deletes.values()].every((n) => n === 1), `no blob deleted twice: ${JSON.stringify([...deletes.entries()].filter(([, n]) => n > 1))}`);
+    assert.ok(
+      [...deletes.values()].every((n) => n === 1),
+      `no blob deleted twice: ${JSON.stringify([...deletes.entries()].filter(([, n]) => n > 1))}`,
+    );
     const res = await c.req('GET', `/v2/scale/app/gc/blobs/${images[0]!.layer}`);
     assert.equal(res.status, 404);
     const kept = await copy(`docker://${host(a)}/scale/app:one`, `oci:${join(work, 'still')}:one`);

@@ -75,7 +75,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
     await listener.stop();
   });
 
-  it('sends Distribution\'s envelope for push and pull, with the same fields Distribution sends', async () => {
+  it("sends Distribution's envelope for push and pull, with the same fields Distribution sends", async () => {
     await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${reg.host}/team/app:v1`]);
     await run('skopeo', ['inspect', '--tls-verify=false', `docker://${reg.host}/team/app:v1`]);
     await until('manifest push and pull events', () => listener.events.some((e) => e.action === 'pull' && e.target.tag === 'v1'), 20_000);
@@ -95,7 +95,10 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
     const blobPushes = listener.events.filter((e) => e.action === 'push' && e.target.mediaType === 'application/octet-stream');
     assert.equal(blobPushes.length, 3, 'config and two layers');
     const pushIndex = listener.events.indexOf(push);
-    assert.ok(blobPushes.every((b) => listener.events.indexOf(b) < pushIndex), 'in order: blobs before the manifest');
+    assert.ok(
+      blobPushes.every((b) => listener.events.indexOf(b) < pushIndex),
+      'in order: blobs before the manifest',
+    );
 
     const dir = await tempDir('wharf-notify-dist-');
     const distListener = new Listener();
@@ -103,7 +106,7 @@ describe('notifications from skopeo pushes and pulls', { skip: noSkopeo }, () =>
     const dist = await startDistribution(join(dir, 'data'), dir, `notifications:\n  endpoints:\n    - name: l\n      url: ${distListener.url}\n      timeout: 1s\n      threshold: 1\n      backoff: 100ms\n`);
     try {
       await run('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${dist.host}/team/app:v1`]);
-      await until('Distribution\'s manifest push event', () => distListener.events.some((e) => e.action === 'push' && e.target.tag === 'v1'), 20_000);
+      await until("Distribution's manifest push event", () => distListener.events.some((e) => e.action === 'push' && e.target.tag === 'v1'), 20_000);
       const theirs = distListener.events.find((e) => e.action === 'push' && e.target.tag === 'v1');
       const keys = (o: object) => Object.keys(o).sort();
       assert.deepEqual(keys(push), keys(theirs));
@@ -145,7 +148,11 @@ describe('durable delivery', { skip: noPostgres }, () => {
     try {
       await until('100 events', () => listener.events.length >= 100, 30_000);
       await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(listener.events.map((e) => e.target.tag), tags, 'all, in order, none twice');
+      assert.deepEqual(
+        listener.events.map((e) => e.target.tag),
+        tags,
+        'all, in order, none twice',
+      );
       assert.ok(listener.events.every((e) => e.action === 'push'));
       const metrics = await (await fetch(`${reg.url}/metrics`)).text();
       assert.match(metrics, /wharf_notifications_pending\{endpoint="listener"\} 0/);
@@ -174,7 +181,10 @@ describe('failed events, listed and replayed (legacy mode, file outbox)', () => 
       const list = () => JSON.parse(spawnSync(process.execPath, [BIN, 'notifications', 'list', cfg, '--json'], { encoding: 'utf8' }).stdout);
       await until('events failed for good', () => list().failed.length === 2, 20_000);
       const listed = list();
-      assert.deepEqual(listed.failed.map((f: any) => f.event.target.tag), ['one', 'two']);
+      assert.deepEqual(
+        listed.failed.map((f: any) => f.event.target.tag),
+        ['one', 'two'],
+      );
       assert.equal(listed.failed[0].attempts, 3, 'first try and 2 retries');
       assert.match(listed.failed[0].lastError, /answered 500/);
       assert.deepEqual(listed.endpoints.listener, { pending: 0, failed: 2 });
@@ -186,7 +196,10 @@ describe('failed events, listed and replayed (legacy mode, file outbox)', () => 
       assert.equal(replay.status, 0, replay.stderr);
       assert.match(replay.stdout, /replayed 2 event\(s\)/);
       await until('replayed events delivered', () => listener.events.length === 2, 20_000);
-      assert.deepEqual(listener.events.map((e) => e.target.tag), ['one', 'two']);
+      assert.deepEqual(
+        listener.events.map((e) => e.target.tag),
+        ['one', 'two'],
+      );
       assert.deepEqual(list().failed, []);
     } finally {
       await reg.close();

@@ -133,10 +133,12 @@ describe('offline garbage collection, side by side with Distribution', { skip },
     const before = await snapshot(dir);
     const proc = spawn(process.execPath, [BIN, 'garbage-collect', '-m', await config(work, dir)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    await new Promise<void>((resolve) => proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('marking')) resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('marking')) resolve();
+      }),
+    );
     await new Promise((r) => setTimeout(r, 200));
     proc.kill('SIGINT');
     const code = await new Promise<number | null>((r) => proc.once('exit', r));

@@ -111,7 +111,10 @@ describe('registry and control plane as separate processes', { skip }, () => {
     const url = /addr: (\S+)/.exec(yaml)![1];
     for (let i = 0; ; i++) {
       if (proc.exitCode !== null) throw new Error(`${name} exited: ${stderr}`);
-      const up = await fetch(`http://${url}/`).then(() => true, () => false);
+      const up = await fetch(`http://${url}/`).then(
+        () => true,
+        () => false,
+      );
       if (up) return;
       if (i > 300) throw new Error(`${name} did not start: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -127,8 +130,15 @@ describe('registry and control plane as separate processes', { skip }, () => {
     registryUrl = `http://127.0.0.1:${regPort}`;
     const db = (t: TestDatabase) => `database:\n  host: ${t.section.host}\n  port: ${t.section.port}\n  user: ${t.section.user}\n  dbname: ${t.section.dbname}\n  sslmode: disable\n`;
     const data = await tempDir('wharf-split-data-');
-    await serve('control-plane', `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/cp\nhttp:\n  addr: 127.0.0.1:${cpPort}\n  workers: 1\n${db(cpDb)}controlplane:\n  standalone: true\n  registryurl: ${registryUrl}\n  key: ${key.key}\n  certificate: ${key.certificate}\n  notificationsecret: split-secret\n`, { WHARF_ROOT_PASSWORD: 'root-password-1234' });
-    await serve('registry', `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/registry\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${regPort}\n  workers: 1\n${db(regDb)}controlplane:\n  enabled: false\nauth:\n  token:\n    realm: ${cpUrl}/jwt/auth\n    service: container_registry\n    issuer: wharf-issuer\n    rootcertbundle: ${key.certificate}\n`);
+    await serve(
+      'control-plane',
+      `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/cp\nhttp:\n  addr: 127.0.0.1:${cpPort}\n  workers: 1\n${db(cpDb)}controlplane:\n  standalone: true\n  registryurl: ${registryUrl}\n  key: ${key.key}\n  certificate: ${key.certificate}\n  notificationsecret: split-secret\n`,
+      { WHARF_ROOT_PASSWORD: 'root-password-1234' },
+    );
+    await serve(
+      'registry',
+      `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${data}/registry\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${regPort}\n  workers: 1\n${db(regDb)}controlplane:\n  enabled: false\nauth:\n  token:\n    realm: ${cpUrl}/jwt/auth\n    service: container_registry\n    issuer: wharf-issuer\n    rootcertbundle: ${key.certificate}\n`,
+    );
   });
   after(async () => {
     for (const p of procs) {
@@ -156,13 +166,20 @@ describe('registry and control plane as separate processes', { skip }, () => {
     const registryHost = registryUrl.replace('http://', '');
     const pushed = await copy(`oci:${layout.dir}:v1`, `docker://${registryHost}/split/app:v1`, ['--dest-creds', 'root:root-password-1234']);
     // The registry's notification (issue 5 sends these itself) reaches the control plane.
-    const ev = await fetch(`${cpUrl}/api/v4/container_registry_event/events`, { method: 'POST', headers: { Authorization: 'split-secret' }, body: JSON.stringify({ events: [{ action: 'push', target: { repository: 'split/app', tag: 'v1', digest: pushed } }] }) });
+    const ev = await fetch(`${cpUrl}/api/v4/container_registry_event/events`, {
+      method: 'POST',
+      headers: { Authorization: 'split-secret' },
+      body: JSON.stringify({ events: [{ action: 'push', target: { repository: 'split/app', tag: 'v1', digest: pushed } }] }),
+    });
     assert.equal(ev.status, 200);
     // The control plane calls the registry node with its own short-lived token for sizes and tags.
     const repos = await (await fetch(`${cpUrl}/api/v4/projects/${p.id}/registry/repositories?tags=true`, { headers: root })).json();
     assert.equal(repos.length, 1);
     assert.ok(repos[0].size > 50_000, `size ${repos[0].size}`);
-    assert.deepEqual(repos[0].tags.map((t: { name: string }) => t.name), ['v1']);
+    assert.deepEqual(
+      repos[0].tags.map((t: { name: string }) => t.name),
+      ['v1'],
+    );
     const tag = await (await fetch(`${cpUrl}/api/v4/projects/${p.id}/registry/repositories/${repos[0].id}/tags/v1`, { headers: root })).json();
     assert.equal(tag.digest, pushed);
   });

@@ -36,11 +36,17 @@ describe('the azure driver on Azurite', { skip }, () => {
 
   describe('azure driver start-up checks', () => {
     it('a container that does not exist fails with a message naming the key', async () => {
-      await assert.rejects((await driverFor(azurite.section('no-such-container'))).health(), (e: ConfigError) => e instanceof ConfigError && /storage\.azure\.container: container "no-such-container" does not exist/.test(e.message));
+      await assert.rejects(
+        (await driverFor(azurite.section('no-such-container'))).health(),
+        (e: ConfigError) => e instanceof ConfigError && /storage\.azure\.container: container "no-such-container" does not exist/.test(e.message),
+      );
     });
     it('a wrong account key fails with a message naming the key', async () => {
       const wrong = Buffer.from('not the key').toString('base64');
-      await assert.rejects((await driverFor(azurite.section('wharf-suite', { accountkey: wrong }))).health(), (e: ConfigError) => e instanceof ConfigError && /storage\.azure\.accountkey: access to container "wharf-suite" denied/.test(e.message));
+      await assert.rejects(
+        (await driverFor(azurite.section('wharf-suite', { accountkey: wrong }))).health(),
+        (e: ConfigError) => e instanceof ConfigError && /storage\.azure\.accountkey: access to container "wharf-suite" denied/.test(e.message),
+      );
     });
     it('azure_v2 requires the fields of its credential type', () => {
       assert.throws(() => parseConfig({ storage: { azure_v2: { accountname: 'a', container: 'abc' } } }), /tenant_id: required with credentials_type client_secret/);

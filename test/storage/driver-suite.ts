@@ -84,7 +84,12 @@ export function runDriverSuite(label: string, make: () => Promise<StorageDriver>
       await d.putContent('/cr', data);
       const chunks: Buffer[] = [];
       const { Writable } = await import('node:stream');
-      const sink = new Writable({ write(c: Buffer, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
+      const sink = new Writable({
+        write(c: Buffer, _e, cb) {
+          chunks.push(Buffer.from(c));
+          cb();
+        },
+      });
       await d.copyRange('/cr', 5, data.length - 3, sink);
       assert.ok(Buffer.concat(chunks).equals(data.subarray(5, data.length - 3)));
       assert.equal(sink.writableEnded, false);

@@ -8,6 +8,4 @@ import { tempDir } from '../support/temp.js';
 
 runDriverSuite('filesystem', async () => filesystemDriver({ rootdirectory: await tempDir('wharf-fs-') }));
 runDriverSuite('inmemory', async () => inmemoryDriver());
-runDriverSuite('filesystem behind the checked wrapper', async () =>
-  checkedDriver(filesystemDriver({ rootdirectory: await tempDir('wharf-fs-') }), createMetrics(false)),
-);
+runDriverSuite('filesystem behind the checked wrapper', async () => checkedDriver(filesystemDriver({ rootdirectory: await tempDir('wharf-fs-') }), createMetrics(false)));

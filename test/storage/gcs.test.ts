@@ -124,7 +124,11 @@ describe('the gcs driver on the Firebase storage emulator', { skip }, () => {
     });
     it('refused credentials fail with a message naming the key file', async () => {
       // The emulator takes any credentials; an endpoint answering as GCS does to a bad token (401) stands in for Google.
-      const server = createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 401, message: 'Invalid Credentials', errors: [{ reason: 'authError', domain: 'global', message: 'Invalid Credentials' }] } })));
+      const server = createServer((_req, res) =>
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 401, message: 'Invalid Credentials', errors: [{ reason: 'authError', domain: 'global', message: 'Invalid Credentials' }] } })),
+      );
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

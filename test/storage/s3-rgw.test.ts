@@ -88,7 +88,10 @@ describe('s3 driver server-side copies on Ceph RGW', { skip }, () => {
     const during = seen.slice(from);
     assert.ok(!during.some((r) => r.endsWith('[copy]')), `no part copies: ${during.join(', ')}`);
     const gets = during.filter((r) => r.startsWith('GET '));
-    assert.ok(gets.every((r) => /~wharf-(open|tail)/.test(r)), `only bookkeeping is read: ${gets.join(', ')}`);
+    assert.ok(
+      gets.every((r) => /~wharf-(open|tail)/.test(r)),
+      `only bookkeeping is read: ${gets.join(', ')}`,
+    );
     assert.equal(during.filter((r) => r.startsWith('POST ') && r.includes('?uploads')).length, 1, 'one multipart upload for all appends');
     assert.ok((await d.getContent('/up/data')).equals(Buffer.concat(chunks)));
     assert.deepEqual(await d.list('/up'), ['/up/data'], 'state and tail objects are gone');

@@ -72,7 +72,7 @@ describe('the s3 driver on s3rver', { skip }, () => {
       const d = await driverFor({ ...emulator.section('wharf-suite'), regionendpoint: 'http://127.0.0.1:9' });
       await assert.rejects(d.health(), (e: Error) => e.name === 'StorageUnavailableError' && /not reachable/.test(e.message));
     });
-    it('object storage refuses the embedded database (it would live in memory or on one node\'s disk)', () => {
+    it("object storage refuses the embedded database (it would live in memory or on one node's disk)", () => {
       assert.throws(() => embeddedLocation(parseConfig({ storage: { s3: emulator.section('wharf-suite') } })), /database\.host: with object storage/);
     });
 

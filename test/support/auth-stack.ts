@@ -95,7 +95,11 @@ export async function startAuthStack(config: Record<string, unknown> = {}, datab
   const node = await startRegistryNode(cfg, { log: pino({ level: process.env.WHARF_TEST_LOG ?? 'silent' }), rootPassword: 'root-password-1234' });
   const base = node.controlPlaneUrl ?? node.url;
   const send = async (url: string, method: string, creds: Creds, headers: Record<string, string>, body?: unknown): Promise<Reply> => {
-    const res = await fetch(url, { method, headers: { ...authHeader(creds), ...headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, {
+      method,
+      headers: { ...authHeader(creds), ...headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {

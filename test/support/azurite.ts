@@ -33,10 +33,17 @@ export async function startAzurite(): Promise<Azurite> {
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const service = new BlobServiceClient(url, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
-  await until('azurite to answer', async () => {
-    if (proc.exitCode !== null) throw new Error(`azurite exited: ${stderr}`);
-    return fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
-  }, 10_000).catch((err: Error) => {
+  await until(
+    'azurite to answer',
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`azurite exited: ${stderr}`);
+      return fetch(`http://127.0.0.1:${port}/`).then(
+        () => true,
+        () => false,
+      );
+    },
+    10_000,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}: ${stderr}`);
   });
   return {

@@ -57,15 +57,18 @@ const gcsError = (res: ServerResponse, code: number, message: string, reason: st
 /** Writes a service-account key file (a fresh RSA key) the driver can sign URLs with. */
 export async function writeServiceAccountKey(path: string): Promise<void> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  await writeFile(path, JSON.stringify({
-    type: 'service_account',
-    project_id: 'wharf-test',
-    private_key_id: 'test-key',
-    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    client_email: 'registry@wharf-test.iam.gserviceaccount.com',
-    client_id: '1',
-    token_uri: 'https://oauth2.googleapis.com/token',
-  }));
+  await writeFile(
+    path,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: 'wharf-test',
+      private_key_id: 'test-key',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      client_email: 'registry@wharf-test.iam.gserviceaccount.com',
+      client_id: '1',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    }),
+  );
 }
 
 /** Starts the Firebase storage emulator and the front on free ports. */

@@ -28,7 +28,13 @@ export function tarOf(fileName: string, content: Buffer): Buffer {
   put('0000000\0', 108, 8);
   put('0000000\0', 116, 8);
   put(`${content.length.toString(8).padStart(11, '0')}\0`, 124, 12);
-  put(`${Math.floor(Date.UTC(2024, 0, 1) / 1000).toString(8).padStart(11, '0')}\0`, 136, 12);
+  put(
+    `${Math.floor(Date.UTC(2024, 0, 1) / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    12,
+  );
   put('        ', 148, 8);
   put('0', 156, 1);
   put('ustar\0', 257, 6);
@@ -79,7 +85,16 @@ export class OciLayout {
     const arch = opts.arch ?? 'amd64';
     const config = await this.blob(
       'application/vnd.oci.image.config.v1+json',
-      Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: diffIds.map(() => ({ created_by: 'wharf test' })) })),
+      Buffer.from(
+        JSON.stringify({
+          architecture: arch,
+          os: 'linux',
+          created: '2024-01-01T00:00:00Z',
+          config: { Cmd: ['/bin/sh'] },
+          rootfs: { type: 'layers', diff_ids: diffIds },
+          history: diffIds.map(() => ({ created_by: 'wharf test' })),
+        }),
+      ),
     );
     const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers };
     const desc = await this.blob(manifest.mediaType, Buffer.from(JSON.stringify(manifest)));

@@ -23,10 +23,21 @@ const BIN = new URL('../../bin/wharf.js', import.meta.url).pathname;
  * false\n` for legacy); `storageYaml` replaces the filesystem driver
  * (the lines under `storage:`, indented by two).
  */
-export async function spawnWharf(root: string, configDir: string, workers: number | 'auto' = 1, extraYaml = '', databaseYaml = '', storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`, as?: { uid: number; gid: number }): Promise<WharfProcess> {
+export async function spawnWharf(
+  root: string,
+  configDir: string,
+  workers: number | 'auto' = 1,
+  extraYaml = '',
+  databaseYaml = '',
+  storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`,
+  as?: { uid: number; gid: number },
+): Promise<WharfProcess> {
   const p = await freePort();
   const cfg = join(configDir, `wharf-${p}.yml`);
-  await writeFile(cfg, `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n${storageYaml}  delete:\n    enabled: true\ndatabase:\n${databaseYaml}http:\n  addr: 127.0.0.1:${p}\n  workers: ${workers}\n${extraYaml}`);
+  await writeFile(
+    cfg,
+    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n${storageYaml}  delete:\n    enabled: true\ndatabase:\n${databaseYaml}http:\n  addr: 127.0.0.1:${p}\n  workers: ${workers}\n${extraYaml}`,
+  );
   const proc = spawn(process.execPath, [BIN, 'serve', cfg], { stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}) });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {

@@ -41,7 +41,9 @@ export async function startRgw(memoryBytes = 2 * 1024 ** 3): Promise<S3Emulator>
   await mkdir(join(dir, 'mon'));
   await mkdir(join(dir, 'osd0'));
   await mkdir(join(dir, 'run'));
-  await writeFile(conf, `[global]
+  await writeFile(
+    conf,
+    `[global]
 fsid = ${fsid}
 mon host = v1:127.0.0.1:${monPort}
 auth cluster required = none
@@ -71,7 +73,8 @@ osd class update on start = false
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw thread pool size = 64
-`);
+`,
+  );
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, ['-c', conf, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
@@ -92,11 +95,16 @@ rgw thread pool size = 64
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const stop = async () => {
     process.off('exit', killAll);
-    await Promise.all(daemons.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve();
-      p.once('exit', () => resolve());
-      p.kill('SIGKILL');
-    })));
+    await Promise.all(
+      daemons.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            p.once('exit', () => resolve());
+            p.kill('SIGKILL');
+          }),
+      ),
+    );
     await rm(dir, { recursive: true, force: true });
   };
   // A monitor command sent while the monitor is still forming is refused ("handle_command on fsid
@@ -122,17 +130,27 @@ rgw thread pool size = 64
     await command(['osd', 'crush', 'add', 'osd.0', '1.0', 'host=wharf', 'root=default']);
     daemon('ceph-osd', ['-i', '0']);
     daemon('radosgw', ['-n', 'client.rgw']);
-    await until('radosgw to answer', async () => {
-      const dead = daemons.find((p) => p.exitCode !== null);
-      if (dead) throw new Error(`${dead.spawnfile} exited (${dead.exitCode}) while starting`);
-      return fetch(`${endpoint}/`).then((r) => r.ok, () => false);
-    }, 60_000, 100);
+    await until(
+      'radosgw to answer',
+      async () => {
+        const dead = daemons.find((p) => p.exitCode !== null);
+        if (dead) throw new Error(`${dead.spawnfile} exited (${dead.exitCode}) while starting`);
+        return fetch(`${endpoint}/`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      60_000,
+      100,
+    );
     run('radosgw-admin', ['user', 'create', '--uid=wharf', '--display-name=wharf', `--access-key=${RGW_ACCESS_KEY}`, `--secret-key=${RGW_SECRET_KEY}`]);
   } catch (err) {
-    const tails = await Promise.all(['client.rgw', 'osd.0', 'mon.a'].map(async (name) => {
-      const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '(no log)');
-      return `--- ${name} log (tail) ---\n${log.split('\n').slice(-15).join('\n')}`;
-    }));
+    const tails = await Promise.all(
+      ['client.rgw', 'osd.0', 'mon.a'].map(async (name) => {
+        const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '(no log)');
+        return `--- ${name} log (tail) ---\n${log.split('\n').slice(-15).join('\n')}`;
+      }),
+    );
     await stop();
     throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
   }

@@ -32,7 +32,17 @@ export async function startS3Emulator(port = 0): Promise<S3Emulator> {
   return {
     endpoint,
     port: info.port,
-    section: (bucket, rootdirectory = '') => ({ bucket, region: 'us-east-1', regionendpoint: endpoint, accesskey: 'S3RVER', secretkey: 'S3RVER', rootdirectory, checksum_disabled: true, maxretries: 2, maxrequestspersecond: 0 }),
+    section: (bucket, rootdirectory = '') => ({
+      bucket,
+      region: 'us-east-1',
+      regionendpoint: endpoint,
+      accesskey: 'S3RVER',
+      secretkey: 'S3RVER',
+      rootdirectory,
+      checksum_disabled: true,
+      maxretries: 2,
+      maxrequestspersecond: 0,
+    }),
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },

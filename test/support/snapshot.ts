@@ -24,8 +24,7 @@ export async function snapshot(root: string): Promise<Record<string, string>> {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
         if (relative(root, p) !== join('wharf', 'postgres')) await walk(p);
-      }
-      else {
+      } else {
         const data = await readFile(p);
         out[relative(root, p)] = `${data.length}:${createHash('sha256').update(data).digest('hex')}`;
       }

@@ -62,7 +62,11 @@ describe('architecture: imports follow ARCHITECTURE.md', () => {
 
   it('every context is listed', () => {
     const contexts = new Set(all.map((i) => contextOf(i.from)));
-    assert.deepEqual([...contexts].filter((c) => !allowed.has(c)), [], 'contexts missing from the imports block');
+    assert.deepEqual(
+      [...contexts].filter((c) => !allowed.has(c)),
+      [],
+      'contexts missing from the imports block',
+    );
   });
 
   it('no import crosses into a context its own may not import', () => {
@@ -71,12 +75,18 @@ describe('architecture: imports follow ARCHITECTURE.md', () => {
       const b = contextOf(to);
       return a !== b && !FLOOR.has(b) && !allowed.get(a)?.has(b);
     });
-    assert.deepEqual(bad.map((i) => `${i.from} -> ${i.to}`), []);
+    assert.deepEqual(
+      bad.map((i) => `${i.from} -> ${i.to}`),
+      [],
+    );
   });
 
   it('no import breaks a narrower ban', () => {
     const bad = all.filter(({ from, to }) => banned.some(([f, t]) => from.startsWith(f) && to.startsWith(t)));
-    assert.deepEqual(bad.map((i) => `${i.from} -> ${i.to}`), []);
+    assert.deepEqual(
+      bad.map((i) => `${i.from} -> ${i.to}`),
+      [],
+    );
   });
 
   it('fails on an import the rules do not allow (the check itself works)', () => {

@@ -20,14 +20,33 @@ describe('scopes', () => {
     assert.deepEqual(parseScope('repository:a/b:pull,push'), { type: 'repository', name: 'a/b', actions: ['pull', 'push'] });
     assert.deepEqual(parseScope('repository:a/b/*:pull'), { type: 'repository', name: 'a/b/*', actions: ['pull'] });
     assert.deepEqual(parseScope('registry:catalog:*'), { type: 'registry', name: 'catalog', actions: ['*'] });
-    for (const bad of ['repository:a/b', 'repository:a/b:pull:push', 'repository:A/b:pull', 'repository:a/../b:pull', 'repository:a/b:pull,', 'repository:a/b:admin', 'registry:catalog:pull', 'registry:other:*', 'plugin:a:pull', 'repository:localhost:5000/a:pull']) {
+    for (const bad of [
+      'repository:a/b',
+      'repository:a/b:pull:push',
+      'repository:A/b:pull',
+      'repository:a/../b:pull',
+      'repository:a/b:pull,',
+      'repository:a/b:admin',
+      'registry:catalog:pull',
+      'registry:other:*',
+      'plugin:a:pull',
+      'repository:localhost:5000/a:pull',
+    ]) {
       assert.equal(parseScope(bad), undefined, bad);
     }
     assert.deepEqual(parseScopes(['repository:a:pull repository:b:push', 'junk', 'repository:c:delete']).map(formatScope), ['repository:a:pull', 'repository:b:push', 'repository:c:delete']);
   });
 
   it('grants by exact name, namespace wildcard and *', () => {
-    const claims = { iss: 'i', aud: 's', exp: 0, access: [{ type: 'repository', name: 'g/p', actions: ['pull'] }, { type: 'repository', name: 'ns/*', actions: ['*'] }] };
+    const claims = {
+      iss: 'i',
+      aud: 's',
+      exp: 0,
+      access: [
+        { type: 'repository', name: 'g/p', actions: ['pull'] },
+        { type: 'repository', name: 'ns/*', actions: ['*'] },
+      ],
+    };
     assert.equal(grants(claims, 'repository', 'g/p', 'pull'), true);
     assert.equal(grants(claims, 'repository', 'g/p', 'push'), false);
     assert.equal(grants(claims, 'repository', 'g/p/sub', 'pull'), false);
@@ -95,21 +114,54 @@ describe('tag rules from token meta', () => {
   };
   it('protects, makes immutable and refuses manifest deletes under patterns', async () => {
     const meta = { tag_deny_access_patterns: { push: ['^v[0-9]+$'], delete: ['^prod$'] }, tag_immutable_patterns: ['^release-'] };
-    assert.equal(code(() => checkTagPush(meta, 'v1', async () => false)), 'PROTECTED_TAG');
-    assert.equal(code(() => checkTagPush(meta, 'prod', async () => true)), undefined);
+    assert.equal(
+      code(() => checkTagPush(meta, 'v1', async () => false)),
+      'PROTECTED_TAG',
+    );
+    assert.equal(
+      code(() => checkTagPush(meta, 'prod', async () => true)),
+      undefined,
+    );
     await assert.rejects(Promise.resolve(checkTagPush(meta, 'release-1', async () => true)), (e: RegistryError) => e.code === 'IMMUTABLE_TAG');
     await checkTagPush(meta, 'release-2', async () => false);
-    assert.equal(code(() => checkTagDelete(meta, 'prod')), 'PROTECTED_TAG');
-    assert.equal(code(() => checkTagDelete(meta, 'release-1')), 'IMMUTABLE_TAG');
-    assert.equal(code(() => checkTagDelete(meta, 'v1')), undefined);
-    assert.equal(code(() => checkManifestDelete(meta)), 'PROTECTED_MANIFEST');
-    assert.equal(code(() => checkManifestDelete({})), undefined);
-    assert.equal(code(() => checkManifestDelete(undefined)), undefined);
+    assert.equal(
+      code(() => checkTagDelete(meta, 'prod')),
+      'PROTECTED_TAG',
+    );
+    assert.equal(
+      code(() => checkTagDelete(meta, 'release-1')),
+      'IMMUTABLE_TAG',
+    );
+    assert.equal(
+      code(() => checkTagDelete(meta, 'v1')),
+      undefined,
+    );
+    assert.equal(
+      code(() => checkManifestDelete(meta)),
+      'PROTECTED_MANIFEST',
+    );
+    assert.equal(
+      code(() => checkManifestDelete({})),
+      undefined,
+    );
+    assert.equal(
+      code(() => checkManifestDelete(undefined)),
+      undefined,
+    );
   });
   it('limits patterns to 5, 100 characters and valid RE2', () => {
-    assert.equal(code(() => checkTagDelete({ tag_immutable_patterns: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'x')), 'TAG_PATTERN_COUNT');
-    assert.equal(code(() => checkTagDelete({ tag_deny_access_patterns: { delete: ['a'.repeat(101)] } }, 'x')), 'INVALID_TAG_PROTECTION_PATTERN');
-    assert.equal(code(() => checkTagDelete({ tag_immutable_patterns: ['(?<=x)'] }, 'x')), 'INVALID_TAG_IMMUTABILITY_PATTERN');
+    assert.equal(
+      code(() => checkTagDelete({ tag_immutable_patterns: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'x')),
+      'TAG_PATTERN_COUNT',
+    );
+    assert.equal(
+      code(() => checkTagDelete({ tag_deny_access_patterns: { delete: ['a'.repeat(101)] } }, 'x')),
+      'INVALID_TAG_PROTECTION_PATTERN',
+    );
+    assert.equal(
+      code(() => checkTagDelete({ tag_immutable_patterns: ['(?<=x)'] }, 'x')),
+      'INVALID_TAG_IMMUTABILITY_PATTERN',
+    );
   });
 });
 
@@ -134,9 +186,13 @@ describe('bulk tag selection', () => {
   const t = (name: string, hoursAgo: number) => ({ name, created_at: new Date(Date.UTC(2026, 0, 10) - hoursAgo * 3.6e6).toISOString() });
   const now = Date.UTC(2026, 0, 10);
   const tags = [t('latest', 1), t('v1', 50), t('v2', 30), t('v3', 10), t('v4', 2), t('keep-v5', 100), t('main', 5)];
-  const deleted = (rules: Parameters<typeof selectTags>[1]) => selectTags(tags, rules, now).filter((d) => d.delete).map((d) => d.name).sort();
+  const deleted = (rules: Parameters<typeof selectTags>[1]) =>
+    selectTags(tags, rules, now)
+      .filter((d) => d.delete)
+      .map((d) => d.name)
+      .sort();
 
-  it('applies GitLab\'s rules, each alone and combined', () => {
+  it("applies GitLab's rules, each alone and combined", () => {
     assert.deepEqual(deleted({ nameRegexDelete: '.*' }), ['keep-v5', 'main', 'v1', 'v2', 'v3', 'v4']);
     assert.deepEqual(deleted({ nameRegexDelete: 'v\\d' }), ['v1', 'v2', 'v3', 'v4'], 'anchored: keep-v5 does not match');
     assert.deepEqual(deleted({ nameRegexDelete: '.*', nameRegexKeep: 'keep-.*|main' }), ['v1', 'v2', 'v3', 'v4']);

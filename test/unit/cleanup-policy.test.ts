@@ -21,7 +21,9 @@ const NONE: PolicyRules = { name_regex: null, name_regex_keep: null, keep_n: nul
 
 function survivors(rules: Partial<PolicyRules>, protectedPatterns: string[] = []): string[] {
   const refusal = (tag: string) => (protectedPatterns.some((p) => RE2JS.compile(p).matcher(tag).find()) ? 'protected or immutable tag' : undefined);
-  return evaluatePolicy(TAGS, { ...NONE, ...rules }, refusal, NOW).filter((d) => !d.delete).map((d) => d.name);
+  return evaluatePolicy(TAGS, { ...NONE, ...rules }, refusal, NOW)
+    .filter((d) => !d.delete)
+    .map((d) => d.name);
 }
 
 const CASES: Array<[string, Partial<PolicyRules>, string[], string[]?]> = [

@@ -29,7 +29,10 @@ describe('configuration', () => {
   it('reads a Distribution config.yml with empty sections', async () => {
     const dir = await tempDir('wharf-cfg-');
     const file = join(dir, 'config.yml');
-    await writeFile(file, 'version: 0.1\nlog:\n  level: debug\n  fields:\n    service: registry\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n  maintenance:\n    readonly:\n      enabled: true\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: :5000\n  headers:\n    X-Content-Type-Options: [nosniff]\nhealth:\n  storagedriver:\n    enabled: true\n    interval: 10s\n    threshold: 3\n');
+    await writeFile(
+      file,
+      'version: 0.1\nlog:\n  level: debug\n  fields:\n    service: registry\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n  maintenance:\n    readonly:\n      enabled: true\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: :5000\n  headers:\n    X-Content-Type-Options: [nosniff]\nhealth:\n  storagedriver:\n    enabled: true\n    interval: 10s\n    threshold: 3\n',
+    );
     const c = await loadConfig(file, {});
     assert.equal(c.storage.filesystem?.rootdirectory, '/var/lib/registry');
     assert.equal(c.storage.maintenance.readonly.enabled, true);
@@ -40,7 +43,14 @@ describe('configuration', () => {
   it('applies REGISTRY_* environment overrides with YAML-typed values', () => {
     const c = parseConfig(
       { storage: { filesystem: { rootdirectory: '/a' } } },
-      { REGISTRY_HTTP_ADDR: '0.0.0.0:6000', REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/b', REGISTRY_STORAGE_DELETE_ENABLED: 'true', REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE: '2h', REGISTRY_VALIDATION_MANIFESTS_PAYLOADSIZELIMIT: '1024', PATH: '/usr/bin' },
+      {
+        REGISTRY_HTTP_ADDR: '0.0.0.0:6000',
+        REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/b',
+        REGISTRY_STORAGE_DELETE_ENABLED: 'true',
+        REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE: '2h',
+        REGISTRY_VALIDATION_MANIFESTS_PAYLOADSIZELIMIT: '1024',
+        PATH: '/usr/bin',
+      },
     );
     assert.equal(c.http.addr, '0.0.0.0:6000');
     assert.equal(c.storage.filesystem?.rootdirectory, '/b');
@@ -49,8 +59,14 @@ describe('configuration', () => {
     assert.equal(c.validation.manifests.payloadsizelimit, 1024);
   });
   it('rejects unknown keys naming the full key path', () => {
-    assert.deepEqual(problems(() => parseConfig({ storage: { filesystem: { rootdir: '/x' } } })), ['storage.filesystem: unknown key(s) storage.filesystem.rootdir']);
-    assert.deepEqual(problems(() => parseConfig({ htttp: {} })), ['(root): unknown key(s) htttp']);
+    assert.deepEqual(
+      problems(() => parseConfig({ storage: { filesystem: { rootdir: '/x' } } })),
+      ['storage.filesystem: unknown key(s) storage.filesystem.rootdir'],
+    );
+    assert.deepEqual(
+      problems(() => parseConfig({ htttp: {} })),
+      ['(root): unknown key(s) htttp'],
+    );
     assert.match(problems(() => parseConfig({}, { REGISTRY_HTTP_ADDRESS: 'x' }))[0] ?? '', /REGISTRY_HTTP_ADDRESS/);
   });
   it('rejects bad values naming the key', () => {

@@ -20,7 +20,10 @@ describe('digest parsing', () => {
     for (const bad of [`sha256:${'a'.repeat(63)}`, `sha256:${'A'.repeat(64)}`, `md5:${'a'.repeat(32)}`, 'sha256:', ':abc', 'sha256', `sha256:${'g'.repeat(64)}`, `sha256:../${'a'.repeat(61)}`]) {
       assert.equal(tryParseDigest(bad), undefined, bad);
     }
-    assert.throws(() => parseDigest('nope'), (e: RegistryError) => e.code === 'DIGEST_INVALID');
+    assert.throws(
+      () => parseDigest('nope'),
+      (e: RegistryError) => e.code === 'DIGEST_INVALID',
+    );
   });
 });
 
@@ -57,7 +60,11 @@ describe('range parsing', () => {
     assert.deepEqual(parseContentRange('0-99'), { start: 0, end: 99 });
     assert.deepEqual(parseContentRange('bytes 100-199/*'), { start: 100, end: 199 });
     for (const bad of ['', '10', '5-2', 'a-b', '-5', '0-1-2']) {
-      assert.throws(() => parseContentRange(bad), (e: RegistryError) => e.code === 'RANGE_INVALID' && e.status === 416, bad);
+      assert.throws(
+        () => parseContentRange(bad),
+        (e: RegistryError) => e.code === 'RANGE_INVALID' && e.status === 416,
+        bad,
+      );
     }
   });
 });

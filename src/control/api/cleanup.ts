@@ -56,24 +56,40 @@ export async function updatePolicy(db: Database, projectId: number, body: Record
 }
 
 export const cleanupRoutes: Route[] = [
-  ['GET', /^\/projects\/([^/]+)\/registry\/cleanup_policy$/, async (ctx) => {
-    const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-    sendJson(ctx.res, 200, present(await getPolicy(ctx.db, project.id)));
-  }],
-  ['PUT', /^\/projects\/([^/]+)\/registry\/cleanup_policy$/, async (ctx) => {
-    requireWrite(ctx);
-    const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-    sendJson(ctx.res, 200, present(await updatePolicy(ctx.db, project.id, await readBody(ctx.req))));
-  }],
-  ['POST', /^\/projects\/([^/]+)\/registry\/cleanup_policy\/run$/, async (ctx: ApiContext) => {
-    requireWrite(ctx);
-    const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-    if (ctx.url.searchParams.get('dry_run') === 'true') {
-      const reports = await cleanupProject(ctx.db, ctx.services.registry, project.id, await getPolicy(ctx.db, project.id), { dryRun: true, now: Date.now() });
-      sendJson(ctx.res, 200, reports.map((r) => ({ repository: r.repository, tags: r.decisions })));
-      return;
-    }
-    await enqueueJob(ctx.db, CLEANUP_PROJECT, { project_id: project.id, manual: true }, { maxAttempts: 3 });
-    sendJson(ctx.res, 202, null);
-  }],
+  [
+    'GET',
+    /^\/projects\/([^/]+)\/registry\/cleanup_policy$/,
+    async (ctx) => {
+      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
+      sendJson(ctx.res, 200, present(await getPolicy(ctx.db, project.id)));
+    },
+  ],
+  [
+    'PUT',
+    /^\/projects\/([^/]+)\/registry\/cleanup_policy$/,
+    async (ctx) => {
+      requireWrite(ctx);
+      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
+      sendJson(ctx.res, 200, present(await updatePolicy(ctx.db, project.id, await readBody(ctx.req))));
+    },
+  ],
+  [
+    'POST',
+    /^\/projects\/([^/]+)\/registry\/cleanup_policy\/run$/,
+    async (ctx: ApiContext) => {
+      requireWrite(ctx);
+      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
+      if (ctx.url.searchParams.get('dry_run') === 'true') {
+        const reports = await cleanupProject(ctx.db, ctx.services.registry, project.id, await getPolicy(ctx.db, project.id), { dryRun: true, now: Date.now() });
+        sendJson(
+          ctx.res,
+          200,
+          reports.map((r) => ({ repository: r.repository, tags: r.decisions })),
+        );
+        return;
+      }
+      await enqueueJob(ctx.db, CLEANUP_PROJECT, { project_id: project.id, manual: true }, { maxAttempts: 3 });
+      sendJson(ctx.res, 202, null);
+    },
+  ],
 ];

@@ -41,31 +41,39 @@ async function list(ctx: ApiContext, parentId: number | undefined): Promise<void
 
 export const groupRoutes: Route[] = [
   ['GET', /^\/groups$/, async (ctx) => list(ctx, undefined)],
-  ['POST', /^\/groups$/, async (ctx) => {
-    requireWrite(ctx);
-    const body = await readBody(ctx.req);
-    const parentId = int(body, 'parent_id');
-    const parent = parentId === undefined ? undefined : (await loadGroup(ctx, String(parentId), ACCESS_LEVELS.maintainer)).group;
-    const path = pathOf(body);
-    if (await namespaceByRef(ctx.db, parent ? `${parent.full_path}/${path}` : path)) throw new ApiError(400, 'Failed to save group {:path=>["has already been taken"]}');
-    const group = await insertGroup(ctx.db, { path, name: str(body, 'name'), visibility: visibilityOf(body, parent?.visibility ?? 'private'), parent });
-    if (!parent) await upsertMember(ctx.db, 'namespace', group.id, userOf(ctx.principal)!.id, ACCESS_LEVELS.owner);
-    sendJson(ctx.res, 201, presentGroup(group));
-  }],
+  [
+    'POST',
+    /^\/groups$/,
+    async (ctx) => {
+      requireWrite(ctx);
+      const body = await readBody(ctx.req);
+      const parentId = int(body, 'parent_id');
+      const parent = parentId === undefined ? undefined : (await loadGroup(ctx, String(parentId), ACCESS_LEVELS.maintainer)).group;
+      const path = pathOf(body);
+      if (await namespaceByRef(ctx.db, parent ? `${parent.full_path}/${path}` : path)) throw new ApiError(400, 'Failed to save group {:path=>["has already been taken"]}');
+      const group = await insertGroup(ctx.db, { path, name: str(body, 'name'), visibility: visibilityOf(body, parent?.visibility ?? 'private'), parent });
+      if (!parent) await upsertMember(ctx.db, 'namespace', group.id, userOf(ctx.principal)!.id, ACCESS_LEVELS.owner);
+      sendJson(ctx.res, 201, presentGroup(group));
+    },
+  ],
   ['GET', /^\/groups\/([^/]+)$/, async (ctx) => sendJson(ctx.res, 200, presentGroup((await loadGroup(ctx, ctx.params[0]!)).group))],
   ['GET', /^\/groups\/([^/]+)\/subgroups$/, async (ctx) => list(ctx, (await loadGroup(ctx, ctx.params[0]!)).group.id)],
-  ['DELETE', /^\/groups\/([^/]+)$/, async (ctx) => {
-    requireWrite(ctx);
-    const { group } = await loadGroup(ctx, ctx.params[0]!, ACCESS_LEVELS.owner);
-    // As GitLab: a group whose projects hold container images cannot be removed until they are deleted.
-    const [row] = await ctx.db.query<{ n: string }>(
-      'cp_group_images',
-      `WITH RECURSIVE tree AS (SELECT id FROM namespaces WHERE id = $1 UNION ALL SELECT n.id FROM namespaces n JOIN tree t ON n.parent_id = t.id)
+  [
+    'DELETE',
+    /^\/groups\/([^/]+)$/,
+    async (ctx) => {
+      requireWrite(ctx);
+      const { group } = await loadGroup(ctx, ctx.params[0]!, ACCESS_LEVELS.owner);
+      // As GitLab: a group whose projects hold container images cannot be removed until they are deleted.
+      const [row] = await ctx.db.query<{ n: string }>(
+        'cp_group_images',
+        `WITH RECURSIVE tree AS (SELECT id FROM namespaces WHERE id = $1 UNION ALL SELECT n.id FROM namespaces n JOIN tree t ON n.parent_id = t.id)
        SELECT count(*) AS n FROM container_repositories c JOIN projects p ON p.id = c.project_id WHERE p.namespace_id IN (SELECT id FROM tree)`,
-      [group.id],
-    );
-    if (Number(row?.n ?? 0) > 0) throw new ApiError(409, 'Group cannot be deleted while its projects have container registry images; delete them first');
-    await deleteNamespace(ctx.db, group.id);
-    sendJson(ctx.res, 202, { message: '202 Accepted' });
-  }],
+        [group.id],
+      );
+      if (Number(row?.n ?? 0) > 0) throw new ApiError(409, 'Group cannot be deleted while its projects have container registry images; delete them first');
+      await deleteNamespace(ctx.db, group.id);
+      sendJson(ctx.res, 202, { message: '202 Accepted' });
+    },
+  ],
 ];

@@ -44,24 +44,36 @@ async function write(ctx: ApiContext, userId: number): Promise<void> {
 const PREFIX = '^\\/(groups|projects)\\/([^/]+)\\/members';
 
 export const memberRoutes: Route[] = [
-  ['GET', new RegExp(`${PREFIX}$`), async (ctx) => {
-    const src = await source(ctx);
-    sendJson(ctx.res, 200, (await listMembers(ctx.db, src.type, src.id)).map(presentMember));
-  }],
-  ['POST', new RegExp(`${PREFIX}$`), async (ctx) => {
-    const body = await readBody(ctx.req);
-    const userId = int(body, 'user_id');
-    if (userId === undefined) throw badRequest('user_id is missing');
-    await write(ctx, userId);
-  }],
+  [
+    'GET',
+    new RegExp(`${PREFIX}$`),
+    async (ctx) => {
+      const src = await source(ctx);
+      sendJson(ctx.res, 200, (await listMembers(ctx.db, src.type, src.id)).map(presentMember));
+    },
+  ],
+  [
+    'POST',
+    new RegExp(`${PREFIX}$`),
+    async (ctx) => {
+      const body = await readBody(ctx.req);
+      const userId = int(body, 'user_id');
+      if (userId === undefined) throw badRequest('user_id is missing');
+      await write(ctx, userId);
+    },
+  ],
   ['PUT', new RegExp(`${PREFIX}\\/(\\d+)$`), async (ctx) => write(ctx, Number(ctx.params[2]))],
-  ['DELETE', new RegExp(`${PREFIX}\\/(\\d+)$`), async (ctx) => {
-    requireWrite(ctx);
-    const src = await source(ctx, ACCESS_LEVELS.maintainer);
-    const current = (await listMembers(ctx.db, src.type, src.id)).find((m) => m.user_id === Number(ctx.params[2]));
-    if (!current) throw notFound('Member');
-    checkGrant(src.level, current.access_level, current);
-    await deleteMember(ctx.db, src.type, src.id, current.user_id);
-    sendJson(ctx.res, 204, null);
-  }],
+  [
+    'DELETE',
+    new RegExp(`${PREFIX}\\/(\\d+)$`),
+    async (ctx) => {
+      requireWrite(ctx);
+      const src = await source(ctx, ACCESS_LEVELS.maintainer);
+      const current = (await listMembers(ctx.db, src.type, src.id)).find((m) => m.user_id === Number(ctx.params[2]));
+      if (!current) throw notFound('Member');
+      checkGrant(src.level, current.access_level, current);
+      await deleteMember(ctx.db, src.type, src.id, current.user_id);
+      sendJson(ctx.res, 204, null);
+    },
+  ],
 ];

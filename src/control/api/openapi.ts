@@ -26,7 +26,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /groups/{id}/registry/repositories': 'Container repositories of a group',
   'GET /{source}/{id}/members': 'Direct members of a group or project',
   'POST /{source}/{id}/members': 'Add a member: user_id, access_level (10, 20, 30, 40, 50)',
-  'PUT /{source}/{id}/members/{user_id}': 'Change a member\'s access level',
+  'PUT /{source}/{id}/members/{user_id}': "Change a member's access level",
   'DELETE /{source}/{id}/members/{user_id}': 'Remove a member',
   'GET /projects': 'List visible projects',
   'POST /projects': 'Create a project: name, path, namespace_id, visibility, container_registry_enabled',
@@ -41,7 +41,7 @@ const SUMMARIES: Record<string, string> = {
   'DELETE /projects/{id}/registry/protection/tag/rules/{rule_id}': 'Delete a rule',
   'GET /projects/{id}/registry/repositories': 'Container repositories of a project, with sizes (?tags=true, ?tags_count=true)',
   'GET /projects/{id}/registry/disk_usage': 'Registry disk usage of a project: layers deduplicated within the project',
-  'GET /registry/disk_usage': 'Disk usage of every project (admin); ?format=csv gives the seed\'s CSV',
+  'GET /registry/disk_usage': "Disk usage of every project (admin); ?format=csv gives the seed's CSV",
   'GET /registry/repositories': 'Repositories by deletion status (admin): ?status=delete_failed|delete_scheduled|delete_ongoing',
   'POST /registry/repositories/{id}/reset_deletion': 'Put a delete_failed repository back to delete_scheduled (admin)',
   'GET /registry/repositories/{id}': 'One container repository (?tags=true, ?tags_count=true, ?size=true)',
@@ -50,9 +50,9 @@ const SUMMARIES: Record<string, string> = {
   'GET /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Tag details',
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Delete a tag',
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags': 'Bulk delete tags in the background: name_regex_delete, name_regex_keep, keep_n, older_than',
-  'GET /projects/{id}/registry/cleanup_policy': 'A project\'s cleanup policy (Maintainer)',
+  'GET /projects/{id}/registry/cleanup_policy': "A project's cleanup policy (Maintainer)",
   'PUT /projects/{id}/registry/cleanup_policy': 'Change it: enabled, cadence (1d, 7d, 14d, 1month, 3month), keep_n (1, 5, 10, 25, 50, 100), older_than (7d, 14d, 30d, 90d), name_regex, name_regex_keep',
-  'POST /projects/{id}/registry/cleanup_policy/run': 'Run the policy now (202), or ?dry_run=true for each tag\'s fate and the reason',
+  'POST /projects/{id}/registry/cleanup_policy/run': "Run the policy now (202), or ?dry_run=true for each tag's fate and the reason",
   'GET /application/settings': 'Application settings (admin)',
   'PUT /application/settings': 'Change settings (admin): container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port',
 };
@@ -83,7 +83,9 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     const params = [...path.matchAll(/\{([a-z_]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     (paths[path] ??= {})[method.toLowerCase()] = { summary, parameters: params, responses: { default: { description: 'JSON; errors as {"message": "..."} or {"error": "..."}' } } };
   }
-  paths['/container_registry_event/events'] = { post: { summary: 'Registry notifications (Authorization: the notification secret)', responses: { '200': { description: 'recorded' }, '401': { description: 'wrong secret' } } } };
+  paths['/container_registry_event/events'] = {
+    post: { summary: 'Registry notifications (Authorization: the notification secret)', responses: { '200': { description: 'recorded' }, '401': { description: 'wrong secret' } } },
+  };
   return {
     openapi: '3.1.0',
     info: { title: 'Wharf control plane API', version: 'v4' },

@@ -29,9 +29,27 @@ export const presentProject = (p: ProjectRow, registryHost: string) => ({
 
 export const presentMember = (m: MemberRow) => ({ id: m.user_id, username: m.username, name: m.name, state: m.state, access_level: m.access_level });
 
-export const presentPat = (t: PatRow) => ({ id: t.id, name: t.name, user_id: t.user_id, scopes: t.scopes, expires_at: day(t.expires_at as Date | string | null), revoked: t.revoked, active: !t.revoked && (t.expires_at === null || new Date(t.expires_at) > new Date()), created_at: iso(t.created_at), last_used_at: iso(t.last_used_at) });
+export const presentPat = (t: PatRow) => ({
+  id: t.id,
+  name: t.name,
+  user_id: t.user_id,
+  scopes: t.scopes,
+  expires_at: day(t.expires_at as Date | string | null),
+  revoked: t.revoked,
+  active: !t.revoked && (t.expires_at === null || new Date(t.expires_at) > new Date()),
+  created_at: iso(t.created_at),
+  last_used_at: iso(t.last_used_at),
+});
 
-export const presentDeployToken = (t: DeployTokenRow) => ({ id: t.id, name: t.name, username: t.username, scopes: t.scopes, expires_at: iso(t.expires_at), revoked: t.revoked, expired: t.expires_at !== null && new Date(t.expires_at) <= new Date() });
+export const presentDeployToken = (t: DeployTokenRow) => ({
+  id: t.id,
+  name: t.name,
+  username: t.username,
+  scopes: t.scopes,
+  expires_at: iso(t.expires_at),
+  revoked: t.revoked,
+  expired: t.expires_at !== null && new Date(t.expires_at) <= new Date(),
+});
 
 export const presentRepository = (r: ContainerRepositoryRow, registryHost: string) => ({
   id: r.id,

@@ -60,72 +60,112 @@ async function targetUser(ctx: ApiContext) {
 
 export const userRoutes: Route[] = [
   ['GET', /^\/user$/, async (ctx) => sendJson(ctx.res, 200, presentUser(me(ctx), true))],
-  ['GET', /^\/users$/, async (ctx) => {
-    requireAdmin(ctx);
-    const { perPage, offset } = pageOf(ctx.url);
-    const { rows, total } = await listUsers(ctx.db, perPage, offset);
-    sendPage(ctx, rows.map((u) => presentUser(u, true)), total);
-  }],
-  ['POST', /^\/users$/, async (ctx) => {
-    requireAdmin(ctx);
-    requireWrite(ctx);
-    sendJson(ctx.res, 201, presentUser(await createUser(ctx, await readBody(ctx.req)), true));
-  }],
-  ['GET', /^\/users\/(\d+)$/, async (ctx) => {
-    const user = await targetUser(ctx);
-    const self = userOf(ctx.principal)?.id === user.id;
-    sendJson(ctx.res, 200, presentUser(user, self || (userOf(ctx.principal)?.admin ?? false)));
-  }],
-  ['PUT', /^\/users\/(\d+)$/, async (ctx) => {
-    requireAdmin(ctx);
-    requireWrite(ctx);
-    const body = await readBody(ctx.req);
-    const password = str(body, 'password');
-    if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`);
-    const user = await updateUser(ctx.db, (await targetUser(ctx)).id, {
-      admin: bool(body, 'admin'),
-      email: str(body, 'email'),
-      name: str(body, 'name'),
-      passwordHash: password === undefined ? undefined : await hashPassword(password),
-    });
-    sendJson(ctx.res, 200, presentUser(user!, true));
-  }],
-  ['POST', /^\/users\/(\d+)\/(block|unblock)$/, async (ctx) => {
-    requireAdmin(ctx);
-    requireWrite(ctx);
-    const user = await targetUser(ctx);
-    if (user.id === userOf(ctx.principal)?.id) throw forbidden();
-    await updateUser(ctx.db, user.id, { state: ctx.params[1] === 'block' ? 'blocked' : 'active' });
-    sendJson(ctx.res, 201, true);
-  }],
-  ['DELETE', /^\/users\/(\d+)$/, async (ctx) => {
-    requireAdmin(ctx);
-    requireWrite(ctx);
-    const user = await targetUser(ctx);
-    if (user.id === userOf(ctx.principal)?.id) throw forbidden();
-    await deleteUser(ctx.db, user.id);
-    sendJson(ctx.res, 204, null);
-  }],
+  [
+    'GET',
+    /^\/users$/,
+    async (ctx) => {
+      requireAdmin(ctx);
+      const { perPage, offset } = pageOf(ctx.url);
+      const { rows, total } = await listUsers(ctx.db, perPage, offset);
+      sendPage(
+        ctx,
+        rows.map((u) => presentUser(u, true)),
+        total,
+      );
+    },
+  ],
+  [
+    'POST',
+    /^\/users$/,
+    async (ctx) => {
+      requireAdmin(ctx);
+      requireWrite(ctx);
+      sendJson(ctx.res, 201, presentUser(await createUser(ctx, await readBody(ctx.req)), true));
+    },
+  ],
+  [
+    'GET',
+    /^\/users\/(\d+)$/,
+    async (ctx) => {
+      const user = await targetUser(ctx);
+      const self = userOf(ctx.principal)?.id === user.id;
+      sendJson(ctx.res, 200, presentUser(user, self || (userOf(ctx.principal)?.admin ?? false)));
+    },
+  ],
+  [
+    'PUT',
+    /^\/users\/(\d+)$/,
+    async (ctx) => {
+      requireAdmin(ctx);
+      requireWrite(ctx);
+      const body = await readBody(ctx.req);
+      const password = str(body, 'password');
+      if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`);
+      const user = await updateUser(ctx.db, (await targetUser(ctx)).id, {
+        admin: bool(body, 'admin'),
+        email: str(body, 'email'),
+        name: str(body, 'name'),
+        passwordHash: password === undefined ? undefined : await hashPassword(password),
+      });
+      sendJson(ctx.res, 200, presentUser(user!, true));
+    },
+  ],
+  [
+    'POST',
+    /^\/users\/(\d+)\/(block|unblock)$/,
+    async (ctx) => {
+      requireAdmin(ctx);
+      requireWrite(ctx);
+      const user = await targetUser(ctx);
+      if (user.id === userOf(ctx.principal)?.id) throw forbidden();
+      await updateUser(ctx.db, user.id, { state: ctx.params[1] === 'block' ? 'blocked' : 'active' });
+      sendJson(ctx.res, 201, true);
+    },
+  ],
+  [
+    'DELETE',
+    /^\/users\/(\d+)$/,
+    async (ctx) => {
+      requireAdmin(ctx);
+      requireWrite(ctx);
+      const user = await targetUser(ctx);
+      if (user.id === userOf(ctx.principal)?.id) throw forbidden();
+      await deleteUser(ctx.db, user.id);
+      sendJson(ctx.res, 204, null);
+    },
+  ],
   // Tokens: users create their own; admins create them for anyone.
-  ['POST', /^\/(?:user|users\/(\d+))\/personal_access_tokens$/, async (ctx) => {
-    requireWrite(ctx);
-    const owner = ctx.params[0] === undefined ? me(ctx) : await targetUser(ctx);
-    if (owner.id !== me(ctx).id && !me(ctx).admin) throw forbidden();
-    const body = await readBody(ctx.req);
-    const token = newToken(PAT_PREFIX);
-    const row = await insertPat(ctx.db, owner.id, str(body, 'name', true), token, parseScopes(body.scopes, PAT_SCOPES), parseExpiry(str(body, 'expires_at')));
-    sendJson(ctx.res, 201, { ...presentPat(row), token });
-  }],
-  ['GET', /^\/personal_access_tokens$/, async (ctx) => {
-    const user = me(ctx);
-    const target = ctx.url.searchParams.get('user_id');
-    const id = target && user.admin ? Number(target) : user.id;
-    sendJson(ctx.res, 200, (await listPats(ctx.db, id)).map(presentPat));
-  }],
-  ['DELETE', /^\/personal_access_tokens\/(\d+)$/, async (ctx) => {
-    requireWrite(ctx);
-    const user = me(ctx);
-    if (!(await revokePat(ctx.db, user.admin ? undefined : user.id, Number(ctx.params[0])))) throw notFound('Token');
-    sendJson(ctx.res, 204, null);
-  }],
+  [
+    'POST',
+    /^\/(?:user|users\/(\d+))\/personal_access_tokens$/,
+    async (ctx) => {
+      requireWrite(ctx);
+      const owner = ctx.params[0] === undefined ? me(ctx) : await targetUser(ctx);
+      if (owner.id !== me(ctx).id && !me(ctx).admin) throw forbidden();
+      const body = await readBody(ctx.req);
+      const token = newToken(PAT_PREFIX);
+      const row = await insertPat(ctx.db, owner.id, str(body, 'name', true), token, parseScopes(body.scopes, PAT_SCOPES), parseExpiry(str(body, 'expires_at')));
+      sendJson(ctx.res, 201, { ...presentPat(row), token });
+    },
+  ],
+  [
+    'GET',
+    /^\/personal_access_tokens$/,
+    async (ctx) => {
+      const user = me(ctx);
+      const target = ctx.url.searchParams.get('user_id');
+      const id = target && user.admin ? Number(target) : user.id;
+      sendJson(ctx.res, 200, (await listPats(ctx.db, id)).map(presentPat));
+    },
+  ],
+  [
+    'DELETE',
+    /^\/personal_access_tokens\/(\d+)$/,
+    async (ctx) => {
+      requireWrite(ctx);
+      const user = me(ctx);
+      if (!(await revokePat(ctx.db, user.admin ? undefined : user.id, Number(ctx.params[0])))) throw notFound('Token');
+      sendJson(ctx.res, 204, null);
+    },
+  ],
 ];

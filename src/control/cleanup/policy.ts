@@ -27,12 +27,16 @@ export function cadenceMs(cadence: string): number {
 /** Evaluates `rules` on `tags`; `refusal` says why a tag must stay (protected or immutable, naming the rule). */
 export function evaluatePolicy(tags: readonly RegistryTag[], rules: PolicyRules, refusal: (tag: string) => string | undefined, now: number): TagDecision[] {
   const olderThanMs = rules.older_than ? parseOlderThan(rules.older_than) : undefined;
-  return decideTags(tags, {
-    deleteRegex: { pattern: rules.name_regex, param: 'name_regex' },
-    keepRegex: rules.name_regex_keep,
-    keepN: rules.keep_n,
-    olderThan: olderThanMs === undefined || !rules.older_than ? undefined : { ms: olderThanMs, text: rules.older_than },
-    keepUndated: true,
-    refusal,
-  }, now);
+  return decideTags(
+    tags,
+    {
+      deleteRegex: { pattern: rules.name_regex, param: 'name_regex' },
+      keepRegex: rules.name_regex_keep,
+      keepN: rules.keep_n,
+      olderThan: olderThanMs === undefined || !rules.older_than ? undefined : { ms: olderThanMs, text: rules.older_than },
+      keepUndated: true,
+      refusal,
+    },
+    now,
+  );
 }

@@ -27,11 +27,12 @@ export type JobHandler = (job: Job, final: boolean) => Promise<void>;
 
 /** Queues a job. */
 export async function enqueueJob(q: Queryer, kind: string, payload: Record<string, unknown>, opts: { maxAttempts?: number; delayMs?: number } = {}): Promise<number> {
-  const [row] = await q.query<{ id: string }>(
-    'cp_job_enqueue',
-    "INSERT INTO background_jobs (kind, payload, max_attempts, run_at) VALUES ($1, $2, $3, now() + ($4::text || ' milliseconds')::interval) RETURNING id",
-    [kind, JSON.stringify(payload), opts.maxAttempts ?? 10, String(opts.delayMs ?? 0)],
-  );
+  const [row] = await q.query<{ id: string }>('cp_job_enqueue', "INSERT INTO background_jobs (kind, payload, max_attempts, run_at) VALUES ($1, $2, $3, now() + ($4::text || ' milliseconds')::interval) RETURNING id", [
+    kind,
+    JSON.stringify(payload),
+    opts.maxAttempts ?? 10,
+    String(opts.delayMs ?? 0),
+  ]);
   return Number(row!.id);
 }
 

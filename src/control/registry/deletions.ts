@@ -15,7 +15,7 @@ export const DELETE_MAX_ATTEMPTS = 10;
 /** Schedules the deletion of a repository (resetting its attempt count). */
 export async function scheduleDeletion(db: Database, repositoryId: number, meta?: AccessMeta): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('cp_repository_attempts_reset', "UPDATE container_repositories SET delete_attempts = 0 WHERE id = $1", [repositoryId]);
+    await tx.query('cp_repository_attempts_reset', 'UPDATE container_repositories SET delete_attempts = 0 WHERE id = $1', [repositoryId]);
     await setRepositoryStatus(tx, repositoryId, 'delete_scheduled');
     await enqueueJob(tx, DELETE_REPOSITORY, { repository_id: repositoryId, ...(meta ? { meta } : {}) }, { maxAttempts: DELETE_MAX_ATTEMPTS });
   });

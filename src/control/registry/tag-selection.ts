@@ -19,12 +19,16 @@ export interface TagSelection {
 
 /** Decides every tag's fate; `refusal` names why the actor may not delete a tag; `now` is injectable for tests. */
 export function selectTags(tags: readonly RegistryTag[], rules: TagSelection, now = Date.now(), refusal?: (tag: string) => string | undefined): TagDecision[] {
-  return decideTags(tags, {
-    deleteRegex: { pattern: rules.nameRegexDelete, param: 'name_regex_delete' },
-    keepRegex: rules.nameRegexKeep,
-    keepN: rules.keepN,
-    olderThan: rules.olderThanMs === undefined ? undefined : { ms: rules.olderThanMs, text: `${Math.round(rules.olderThanMs / 1000)}s` },
-    keepUndated: false,
-    refusal,
-  }, now);
+  return decideTags(
+    tags,
+    {
+      deleteRegex: { pattern: rules.nameRegexDelete, param: 'name_regex_delete' },
+      keepRegex: rules.nameRegexKeep,
+      keepN: rules.keepN,
+      olderThan: rules.olderThanMs === undefined ? undefined : { ms: rules.olderThanMs, text: `${Math.round(rules.olderThanMs / 1000)}s` },
+      keepUndated: false,
+      refusal,
+    },
+    now,
+  );
 }

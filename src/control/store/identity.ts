@@ -10,11 +10,13 @@ import { normalize as num } from './normalize.js';
 
 /** Creates a user and its personal namespace (path = username). */
 export async function insertUser(q: Queryer, u: { username: string; email?: string | undefined; name?: string | undefined; passwordHash?: string | undefined; admin?: boolean | undefined }): Promise<UserRow> {
-  const [row] = await q.query<UserRow>(
-    'cp_user_insert',
-    'INSERT INTO users (username, email, name, password_hash, admin) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-    [u.username, u.email ?? null, u.name ?? u.username, u.passwordHash ?? null, u.admin ?? false],
-  );
+  const [row] = await q.query<UserRow>('cp_user_insert', 'INSERT INTO users (username, email, name, password_hash, admin) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+    u.username,
+    u.email ?? null,
+    u.name ?? u.username,
+    u.passwordHash ?? null,
+    u.admin ?? false,
+  ]);
   const user = num(row!);
   await q.query('cp_user_namespace_insert', "INSERT INTO namespaces (kind, path, full_path, name, visibility, owner_id) VALUES ('user', $1, $1, $1, 'public', $2)", [u.username, user.id]);
   return user;
@@ -44,7 +46,11 @@ async function countUsers(q: Queryer): Promise<number> {
 }
 
 /** Updates the fields given; returns the row, or undefined when there is no such user. */
-export async function updateUser(q: Queryer, id: number, f: { state?: 'active' | 'blocked' | undefined; admin?: boolean | undefined; passwordHash?: string | undefined; email?: string | undefined; name?: string | undefined }): Promise<UserRow | undefined> {
+export async function updateUser(
+  q: Queryer,
+  id: number,
+  f: { state?: 'active' | 'blocked' | undefined; admin?: boolean | undefined; passwordHash?: string | undefined; email?: string | undefined; name?: string | undefined },
+): Promise<UserRow | undefined> {
   const [row] = await q.query<UserRow>(
     'cp_user_update',
     'UPDATE users SET state = coalesce($2, state), admin = coalesce($3, admin), password_hash = coalesce($4, password_hash), email = coalesce($5, email), name = coalesce($6, name) WHERE id = $1 RETURNING *',

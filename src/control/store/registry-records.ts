@@ -9,7 +9,10 @@ import type { ContainerRepositoryRow, SettingsRow, TagRuleRow } from './rows.js'
 
 /** The application settings. */
 export async function getSettings(q: Queryer): Promise<SettingsRow> {
-  const [row] = await q.query<SettingsRow>('cp_settings_get', 'SELECT container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port, container_registry_cleanup_tags_service_max_list_size, container_registry_delete_tags_service_timeout FROM application_settings');
+  const [row] = await q.query<SettingsRow>(
+    'cp_settings_get',
+    'SELECT container_registry_token_expire_delay, container_registry_enabled, default_projects_container_registry, container_registry_host, container_registry_port, container_registry_cleanup_tags_service_max_list_size, container_registry_delete_tags_service_timeout FROM application_settings',
+  );
   return row!;
 }
 
@@ -88,7 +91,11 @@ export async function deleteContainerRepository(q: Queryer, id: number): Promise
 
 /** The tag rules of a project. */
 export async function listTagRules(q: Queryer, projectId: number): Promise<TagRuleRow[]> {
-  const rows = await q.query<TagRuleRow>('cp_tag_rules_list', 'SELECT id, project_id, tag_name_pattern, minimum_access_level_for_push, minimum_access_level_for_delete, immutable FROM container_tag_rules WHERE project_id = $1 ORDER BY id', [projectId]);
+  const rows = await q.query<TagRuleRow>(
+    'cp_tag_rules_list',
+    'SELECT id, project_id, tag_name_pattern, minimum_access_level_for_push, minimum_access_level_for_delete, immutable FROM container_tag_rules WHERE project_id = $1 ORDER BY id',
+    [projectId],
+  );
   return rows.map(normalize);
 }
 

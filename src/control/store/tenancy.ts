@@ -11,11 +11,13 @@ import type { AccessLevel, MemberRow, NamespaceRow, ProjectRow, Visibility } fro
 /** Creates a group under `parent` (or top-level). */
 export async function insertGroup(q: Queryer, g: { path: string; name?: string | undefined; visibility: Visibility; parent?: NamespaceRow | undefined }): Promise<NamespaceRow> {
   const fullPath = g.parent ? `${g.parent.full_path}/${g.path}` : g.path;
-  const [row] = await q.query<NamespaceRow>(
-    'cp_group_insert',
-    "INSERT INTO namespaces (parent_id, kind, path, full_path, name, visibility) VALUES ($1, 'group', $2, $3, $4, $5) RETURNING *",
-    [g.parent?.id ?? null, g.path, fullPath, g.name ?? g.path, g.visibility],
-  );
+  const [row] = await q.query<NamespaceRow>('cp_group_insert', "INSERT INTO namespaces (parent_id, kind, path, full_path, name, visibility) VALUES ($1, 'group', $2, $3, $4, $5) RETURNING *", [
+    g.parent?.id ?? null,
+    g.path,
+    fullPath,
+    g.name ?? g.path,
+    g.visibility,
+  ]);
   return normalize(row!);
 }
 
@@ -90,7 +92,13 @@ export async function deleteProject(q: Queryer, id: number): Promise<void> {
  * or an ancestor group (all of them for admins). `namespaceId` restricts to a
  * namespace and its descendants.
  */
-export async function listVisibleProjects(q: Queryer, viewer: { userId?: number | undefined; admin: boolean }, namespaceId: number | undefined, limit: number, offset: number): Promise<{ rows: ProjectRow[]; total: number }> {
+export async function listVisibleProjects(
+  q: Queryer,
+  viewer: { userId?: number | undefined; admin: boolean },
+  namespaceId: number | undefined,
+  limit: number,
+  offset: number,
+): Promise<{ rows: ProjectRow[]; total: number }> {
   const rows = await q.query<ProjectRow & { total: string }>(
     'cp_projects_visible',
     `WITH RECURSIVE scope AS (

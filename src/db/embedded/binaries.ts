@@ -54,7 +54,10 @@ async function locate(): Promise<PostgresBinaries> {
  * that are missing.
  */
 async function hydrateSymlinks(base: string): Promise<void> {
-  const list = await readFile(join(base, 'native', 'pg-symlinks.json'), 'utf8').then((t) => JSON.parse(t) as { source: string; target: string }[], () => []);
+  const list = await readFile(join(base, 'native', 'pg-symlinks.json'), 'utf8').then(
+    (t) => JSON.parse(t) as { source: string; target: string }[],
+    () => [],
+  );
   for (const { source, target } of list) {
     const at = join(base, target);
     if (existsSync(at)) continue;

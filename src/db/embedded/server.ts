@@ -122,7 +122,10 @@ async function startOrAttach(dir: string, log: EmbeddedLog): Promise<Shared> {
   const running = await postmasterPid(data);
   if (running !== undefined && alive(running) && (await isPostgres(running))) {
     const owner = Number((await readFile(join(dir, 'owner'), 'utf8').catch(() => '')).trim());
-    const server = await readFile(join(dir, 'server.json'), 'utf8').then((t) => JSON.parse(t) as { host: string; port: number }, () => undefined);
+    const server = await readFile(join(dir, 'server.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { host: string; port: number },
+      () => undefined,
+    );
     if (owner && owner !== process.pid && alive(owner) && server) {
       return { connection: { ...server, user: USER, password, database: DATABASE }, users: 0 };
     }
@@ -198,14 +201,24 @@ async function start(dir: string, password: string, account: Account | undefined
   const host = viaSocket ? dir : '127.0.0.1';
   const port = viaSocket ? SOCKET_PORT : await freePort();
   const args = [
-    postgres, '-D', data, '-p', String(port),
-    '-c', `listen_addresses=${viaSocket ? '' : '127.0.0.1'}`,
-    '-c', `unix_socket_directories=${viaSocket ? dir : ''}`,
+    postgres,
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-c',
+    `listen_addresses=${viaSocket ? '' : '127.0.0.1'}`,
+    '-c',
+    `unix_socket_directories=${viaSocket ? dir : ''}`,
     // Sized for a registry's metadata, not a general server: small shared memory keeps the default install light.
-    '-c', 'shared_buffers=32MB',
-    '-c', 'max_connections=200',
-    '-c', 'logging_collector=off',
-    '-c', 'log_min_messages=warning',
+    '-c',
+    'shared_buffers=32MB',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'logging_collector=off',
+    '-c',
+    'log_min_messages=warning',
   ];
   const logFile = join(dir, 'postgres.log');
   const fd = openSync(logFile, 'a', 0o600);
@@ -255,7 +268,11 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Stops a postmaster by pid: fast shutdown, then immediate, then kill. */
 async function stopPid(pid: number): Promise<void> {
-  const steps: [NodeJS.Signals, number][] = [['SIGINT', 30_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]];
+  const steps: [NodeJS.Signals, number][] = [
+    ['SIGINT', 30_000],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ];
   for (const [signal, wait] of steps) {
     try {
       process.kill(pid, signal);

@@ -9,4 +9,13 @@ import { migration as createNotificationOutbox } from './20261123110000_create_n
 import { migration as createCleanupPolicies } from './20261123120000_create_cleanup_policies.js';
 import { migration as notifyMetadataChanges } from './20261201100000_notify_metadata_changes.js';
 
-export const MIGRATIONS: readonly Migration[] = [createMetadataTables, createGcReviewQueues, createImportProgress, createInstanceIdentity, createControlPlaneTables, createNotificationOutbox, createCleanupPolicies, notifyMetadataChanges];
+export const MIGRATIONS: readonly Migration[] = [
+  createMetadataTables,
+  createGcReviewQueues,
+  createImportProgress,
+  createInstanceIdentity,
+  createControlPlaneTables,
+  createNotificationOutbox,
+  createCleanupPolicies,
+  notifyMetadataChanges,
+];

@@ -59,7 +59,12 @@ export function cachedMetadataStore(inner: MetadataStore, redis: Redis | Cluster
       const d = await inner.resolveTag(name, tag);
       if (d) {
         const key = `${tagsKey(name)}${gen}`;
-        await redis.multi().hset(key, tag, d.value).pexpire(key, ttlMs).exec().catch(() => undefined);
+        await redis
+          .multi()
+          .hset(key, tag, d.value)
+          .pexpire(key, ttlMs)
+          .exec()
+          .catch(() => undefined);
       }
       return d;
     },

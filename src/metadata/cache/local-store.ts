@@ -173,9 +173,33 @@ export async function startLocalCache(db: Database, opts: LocalCacheOptions = {}
   return {
     wrap: (inner) => ({
       ...inner,
-      resolveTag: (name, tag) => cached('tag', name, tag, () => inner.resolveTag(name, tag), (d) => d?.value, (s) => tryParseDigest(s) as Digest),
-      isManifestLinked: (name, digest) => cached('manifest', name, digest.value, () => inner.isManifestLinked(name, digest), yes, () => true),
-      isBlobLinked: (name, digest) => cached('blob', name, digest.value, () => inner.isBlobLinked(name, digest), yes, () => true),
+      resolveTag: (name, tag) =>
+        cached(
+          'tag',
+          name,
+          tag,
+          () => inner.resolveTag(name, tag),
+          (d) => d?.value,
+          (s) => tryParseDigest(s) as Digest,
+        ),
+      isManifestLinked: (name, digest) =>
+        cached(
+          'manifest',
+          name,
+          digest.value,
+          () => inner.isManifestLinked(name, digest),
+          yes,
+          () => true,
+        ),
+      isBlobLinked: (name, digest) =>
+        cached(
+          'blob',
+          name,
+          digest.value,
+          () => inner.isBlobLinked(name, digest),
+          yes,
+          () => true,
+        ),
     }),
     afterChange,
     async close() {

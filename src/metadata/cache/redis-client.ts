@@ -18,7 +18,15 @@ export async function connectRedis(c: CacheConfig): Promise<Redis | Cluster> {
   const { Cluster, Redis } = await import('ioredis');
   const nodes = c.addr.split(',').map((a) => parseAddr(a.trim()));
   const tls = c.tls.enabled ? { rejectUnauthorized: !c.tls.insecure } : undefined;
-  const common = { username: c.username, password: c.password, connectTimeout: c.dialtimeout, commandTimeout: Math.max(c.readtimeout, c.writetimeout), lazyConnect: true, maxRetriesPerRequest: 2, ...(tls ? { tls } : {}) };
+  const common = {
+    username: c.username,
+    password: c.password,
+    connectTimeout: c.dialtimeout,
+    commandTimeout: Math.max(c.readtimeout, c.writetimeout),
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    ...(tls ? { tls } : {}),
+  };
   let client: Redis | Cluster;
   if (c.mainname) {
     client = new Redis({ ...common, sentinels: nodes, name: c.mainname, db: c.db, sentinelUsername: c.sentinelusername, sentinelPassword: c.sentinelpassword });

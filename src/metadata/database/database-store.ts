@@ -69,7 +69,11 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async unlinkBlob(name, digest) {
-      const rows = await db.query<{ txid: string }>('blob_unlink', 'DELETE FROM repository_blobs rb USING repositories r WHERE r.id = rb.repository_id AND r.path = $1 AND rb.blob_digest = $2 RETURNING txid_current()::text AS txid', [name, digest.value]);
+      const rows = await db.query<{ txid: string }>(
+        'blob_unlink',
+        'DELETE FROM repository_blobs rb USING repositories r WHERE r.id = rb.repository_id AND r.path = $1 AND rb.blob_digest = $2 RETURNING txid_current()::text AS txid',
+        [name, digest.value],
+      );
       await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
@@ -113,7 +117,11 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
 
     async deleteManifest(name, digest) {
       // Tags and references go with the row (ON DELETE CASCADE).
-      const rows = await db.query<{ txid: string }>('manifest_delete', 'DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.path = $1 AND m.digest = $2 RETURNING txid_current()::text AS txid', [name, digest.value]);
+      const rows = await db.query<{ txid: string }>(
+        'manifest_delete',
+        'DELETE FROM manifests m USING repositories r WHERE r.id = m.repository_id AND r.path = $1 AND m.digest = $2 RETURNING txid_current()::text AS txid',
+        [name, digest.value],
+      );
       await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
@@ -128,7 +136,10 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async untag(name, tag) {
-      const rows = await db.query<{ txid: string }>('tag_delete', 'DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.path = $1 AND t.name = $2 RETURNING txid_current()::text AS txid', [name, tag]);
+      const rows = await db.query<{ txid: string }>('tag_delete', 'DELETE FROM tags t USING repositories r WHERE r.id = t.repository_id AND r.path = $1 AND t.name = $2 RETURNING txid_current()::text AS txid', [
+        name,
+        tag,
+      ]);
       await changed(name, rows[0]?.txid);
       return rows.length > 0;
     },
@@ -150,11 +161,10 @@ export function databaseMetadataStore(db: Database, options: DatabaseStoreOption
     },
 
     async listReferrers(name, subject) {
-      const rows = await db.query<{ digest: string }>(
-        'referrers_list',
-        'SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.subject_digest = $2',
-        [name, subject.value],
-      );
+      const rows = await db.query<{ digest: string }>('referrers_list', 'SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.path = $1 AND m.subject_digest = $2', [
+        name,
+        subject.value,
+      ]);
       return toDigests(rows);
     },
   };

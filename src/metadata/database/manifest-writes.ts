@@ -31,13 +31,9 @@ export async function lockReferences(tx: Queryer, repo: number, record: Manifest
   const blobs = [...new Set(record.blobs.map((b) => b.digest.value))];
   await lockDigests(tx, blobs, 'shared');
   const children = [...new Set(record.manifests.map((d) => d.value))];
-  const present = children.length
-    ? await tx.query<{ digest: string }>('manifest_children_lock', 'SELECT digest FROM manifests WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE', [repo, children])
-    : [];
+  const present = children.length ? await tx.query<{ digest: string }>('manifest_children_lock', 'SELECT digest FROM manifests WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE', [repo, children]) : [];
   if (!verify) return;
-  const linked = blobs.length
-    ? await tx.query<{ d: string }>('blob_links_check', 'SELECT blob_digest AS d FROM repository_blobs WHERE repository_id = $1 AND blob_digest = ANY($2)', [repo, blobs])
-    : [];
+  const linked = blobs.length ? await tx.query<{ d: string }>('blob_links_check', 'SELECT blob_digest AS d FROM repository_blobs WHERE repository_id = $1 AND blob_digest = ANY($2)', [repo, blobs]) : [];
   const have = new Set([...linked.map((r) => r.d), ...present.map((r) => r.digest)]);
   const missing = [...blobs, ...children].filter((d) => !have.has(d));
   if (missing.length > 0) throw regErr('MANIFEST_BLOB_UNKNOWN', undefined, { missing: missing.sort() });
@@ -65,7 +61,13 @@ export async function insertManifest(tx: Queryer, repo: number, record: Manifest
       }
       for (const b of record.blobs) {
         if (b === config) continue; // kept on the manifest row, as GitLab does
-        await tx.query('layer_create', 'INSERT INTO layers (repository_id, manifest_id, digest, size, media_type_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [repo, id, b.digest.value, b.size, await mediaTypes.id(tx, b.mediaType)]);
+        await tx.query('layer_create', 'INSERT INTO layers (repository_id, manifest_id, digest, size, media_type_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+          repo,
+          id,
+          b.digest.value,
+          b.size,
+          await mediaTypes.id(tx, b.mediaType),
+        ]);
       }
       return id;
     }

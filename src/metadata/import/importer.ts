@@ -119,7 +119,23 @@ async function importManifest(driver: StorageDriver, tx: Queryer, repo: number, 
     blobs.push({ digest: b.digest, size, mediaType: b.mediaType });
     await importBlob(driver, tx, repo, b.digest);
   }
-  await insertManifest(tx, repo, { digest: d, mediaType: parsed.mediaType, size: payload.length, artifactType: parsed.artifactType, annotations: parsed.annotations, subject: parsed.subject, payload, blobs, config: parsed.config?.digest, manifests: parsed.manifests.map((m) => m.digest) }, mediaTypes);
+  await insertManifest(
+    tx,
+    repo,
+    {
+      digest: d,
+      mediaType: parsed.mediaType,
+      size: payload.length,
+      artifactType: parsed.artifactType,
+      annotations: parsed.annotations,
+      subject: parsed.subject,
+      payload,
+      blobs,
+      config: parsed.config?.digest,
+      manifests: parsed.manifests.map((m) => m.digest),
+    },
+    mediaTypes,
+  );
   report.manifests++;
   return true;
 }
@@ -140,11 +156,7 @@ async function importTags(driver: StorageDriver, tx: Queryer, repo: number, name
       report.problems.push(`${name}:${tag}: points at ${digest.value}, which could not be imported`);
       continue;
     }
-    await tx.query(
-      'import_tag',
-      'INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3) ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id',
-      [repo, tag, id],
-    );
+    await tx.query('import_tag', 'INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3) ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id', [repo, tag, id]);
     report.tags++;
   }
 }

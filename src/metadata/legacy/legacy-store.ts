@@ -22,11 +22,7 @@ export async function collectRepositories(driver: StorageDriver, dir: string, pr
   const children = await listOrEmpty(driver, dir);
   const names = children.map(baseName);
   if (prefix && names.includes('_manifests')) out.push(prefix);
-  await Promise.all(
-    names
-      .filter((n) => !n.startsWith('_'))
-      .map((n) => collectRepositories(driver, `${dir}/${n}`, prefix ? `${prefix}/${n}` : n, out)),
-  );
+  await Promise.all(names.filter((n) => !n.startsWith('_')).map((n) => collectRepositories(driver, `${dir}/${n}`, prefix ? `${prefix}/${n}` : n, out)));
 }
 
 /** Creates the legacy store over a (checked) driver. */
@@ -125,4 +121,3 @@ async function removeReferrerLinks(driver: StorageDriver, name: string, digest: 
     }
   }
 }
-

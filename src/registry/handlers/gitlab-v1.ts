@@ -108,7 +108,13 @@ export async function gitlabTags(ctx: RequestContext, gitlab: GitlabMetadata, na
   if (withReferrers !== null && withReferrers !== 'true' && withReferrers !== 'false') throw badParam('referrers', withReferrers);
   const size = n === 0 ? 0 : (n ?? 100);
   const page = size === 0 ? { tags: [], more: false } : await gitlab.tagPage(repositoryId, { n: size, last, before, name: filter, sort });
-  const refs = withReferrers === 'true' ? await gitlab.referrersOf(repositoryId, page.tags.map((t) => t.digest)) : undefined;
+  const refs =
+    withReferrers === 'true'
+      ? await gitlab.referrersOf(
+          repositoryId,
+          page.tags.map((t) => t.digest),
+        )
+      : undefined;
   const body = page.tags.map((t) => tagJson(t, refs ? (refs.get(t.digest) ?? []) : undefined));
   const base = urlFor(ctx, `/gitlab/v1/repositories/${name}/tags/list/`);
   const keep = (extra: Record<string, string>) => {

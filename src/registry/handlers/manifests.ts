@@ -21,7 +21,15 @@ export async function getManifest(ctx: RequestContext, name: string, reference: 
   });
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : m.payload);
   if (ctx.req.method === 'GET' && ctx.services.notifier?.wants('pull')) {
-    notify(ctx, 'pull', { mediaType: m.mediaType, size: m.payload.length, length: m.payload.length, digest: m.digest.value, repository: name, url: eventUrl(ctx, `/v2/${name}/manifests/${m.digest.value}`), ...(isDigest(reference) ? {} : { tag: reference }) });
+    notify(ctx, 'pull', {
+      mediaType: m.mediaType,
+      size: m.payload.length,
+      length: m.payload.length,
+      digest: m.digest.value,
+      repository: name,
+      url: eventUrl(ctx, `/v2/${name}/manifests/${m.digest.value}`),
+      ...(isDigest(reference) ? {} : { tag: reference }),
+    });
   }
 }
 
@@ -29,7 +37,12 @@ export async function getManifest(ctx: RequestContext, name: string, reference: 
 export async function putManifest(ctx: RequestContext, name: string, reference: string): Promise<void> {
   const { config, manifests } = ctx.services;
   if (ctx.auth && !isDigest(reference)) {
-    await checkTagPush(metaFor(ctx.auth, name), reference, () => manifests.resolve(name, reference).then(() => true, () => false));
+    await checkTagPush(metaFor(ctx.auth, name), reference, () =>
+      manifests.resolve(name, reference).then(
+        () => true,
+        () => false,
+      ),
+    );
   }
   const body = await readLimited(ctx.req, config.validation.manifests.payloadsizelimit);
   const result = await manifests.put(name, reference, body, ctx.req.headers['content-type']);
@@ -39,7 +52,15 @@ export async function putManifest(ctx: RequestContext, name: string, reference: 
   };
   if (result.subject) headers['OCI-Subject'] = result.subject.value;
   sendEmpty(ctx.res, 201, headers);
-  notify(ctx, 'push', { mediaType: result.mediaType, size: result.size, length: result.size, digest: result.digest.value, repository: name, url: eventUrl(ctx, `/v2/${name}/manifests/${result.digest.value}`), ...(isDigest(reference) ? {} : { tag: reference }) });
+  notify(ctx, 'push', {
+    mediaType: result.mediaType,
+    size: result.size,
+    length: result.size,
+    digest: result.digest.value,
+    repository: name,
+    url: eventUrl(ctx, `/v2/${name}/manifests/${result.digest.value}`),
+    ...(isDigest(reference) ? {} : { tag: reference }),
+  });
 }
 
 /** DELETE /v2/<name>/manifests/<reference>: a digest deletes the manifest, a tag only the tag. */

@@ -66,10 +66,13 @@ export function azureDriver(cfg: AzureConfig, opts: { configKey: string; redirec
     });
     const push = (chunk: Uint8Array) => buffer.push(chunk);
     if (append) {
-      const existing = await props(path).then((p) => p.contentLength ?? 0, (err: unknown) => {
-        if (err instanceof PathNotFoundError) return 0;
-        throw err;
-      });
+      const existing = await props(path).then(
+        (p) => p.contentLength ?? 0,
+        (err: unknown) => {
+          if (err instanceof PathNotFoundError) return 0;
+          throw err;
+        },
+      );
       if (existing > 0) {
         const list = await wrap(path, () => client.getBlockList('committed'));
         const committed = list.committedBlocks ?? [];
@@ -130,7 +133,16 @@ export function azureDriver(cfg: AzureConfig, opts: { configKey: string; redirec
           if (!(err instanceof PathNotFoundError)) throw err;
         }
       }
-      const page = await wrap(path, async () => (await container.listBlobsFlat({ prefix: prefixOf(path) }).byPage({ maxPageSize: 1 }).next()).value);
+      const page = await wrap(
+        path,
+        async () =>
+          (
+            await container
+              .listBlobsFlat({ prefix: prefixOf(path) })
+              .byPage({ maxPageSize: 1 })
+              .next()
+          ).value,
+      );
       const first = page?.segment.blobItems[0];
       if (!first && path !== '/') throw new PathNotFoundError(path);
       return { path, size: 0, modTime: first?.properties.lastModified ?? new Date(0), isDir: true };

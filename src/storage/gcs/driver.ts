@@ -89,10 +89,13 @@ export function gcsDriver(cfg: GcsConfig, opts: { configKey: string; redirectExp
     async writer(path, append) {
       let existing = 0;
       if (append) {
-        existing = await meta(path).then((m) => m.size, (err: unknown) => {
-          if (err instanceof PathNotFoundError) return 0;
-          throw err;
-        });
+        existing = await meta(path).then(
+          (m) => m.size,
+          (err: unknown) => {
+            if (err instanceof PathNotFoundError) return 0;
+            throw err;
+          },
+        );
       }
       return openWriter(writerContext, path, nameOf(path), existing);
     },

@@ -47,8 +47,7 @@ export function openWriter(ctx: WriterContext, path: string, name: string, exist
     return n;
   };
   // The precondition (no such object yet) makes part uploads safe to retry.
-  const upload = (target: string, bytes: Buffer, fresh: boolean) =>
-    ctx.wrap(path, () => bucket.file(target).save(bytes, { resumable: false, ...(fresh ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}) }));
+  const upload = (target: string, bytes: Buffer, fresh: boolean) => ctx.wrap(path, () => bucket.file(target).save(bytes, { resumable: false, ...(fresh ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}) }));
   const buffer = new PartBuffer(ctx.chunkSize, async (part) => {
     const n = tempName(String(parts.length).padStart(6, '0'));
     await upload(n, part, true);

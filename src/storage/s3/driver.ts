@@ -134,7 +134,10 @@ export function s3Driver(cfg: S3Config, opts: S3DriverOptions): StorageDriver {
     const parts: Array<{ PartNumber: number; ETag: string }> = new Array(ranges.length);
     try {
       await eachLimited(ranges, cfg.multipartcopymaxconcurrency, async ([a, b], i) => {
-        const res = await send<{ CopyPartResult?: { ETag?: string } }>(new UploadPartCopyCommand({ Bucket: bucket, Key: key(dest), UploadId, PartNumber: i + 1, CopySource: source, CopySourceRange: `bytes=${a}-${b}` }), src);
+        const res = await send<{ CopyPartResult?: { ETag?: string } }>(
+          new UploadPartCopyCommand({ Bucket: bucket, Key: key(dest), UploadId, PartNumber: i + 1, CopySource: source, CopySourceRange: `bytes=${a}-${b}` }),
+          src,
+        );
         parts[i] = { PartNumber: i + 1, ETag: res.CopyPartResult?.ETag ?? '' };
       });
     } catch (err) {

@@ -121,7 +121,9 @@ export async function openWriter(ctx: WriterContext, path: string, key: string, 
         for (const [a, b] of ranges) {
           // Sent unmapped, so that a service without part copies (501 NotImplemented) is recognised below.
           await ctx.limit();
-          const res = await client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, CopySource: `${bucket}/${encodeURI(key)}`, CopySourceRange: `bytes=${a}-${b}` }));
+          const res = await client.send(
+            new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: parts.length + 1, CopySource: `${bucket}/${encodeURI(key)}`, CopySourceRange: `bytes=${a}-${b}` }),
+          );
           parts.push({ PartNumber: parts.length + 1, ETag: res.CopyPartResult?.ETag ?? '', Size: b - a + 1 });
         }
       } catch (err) {
