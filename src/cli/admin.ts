@@ -7,10 +7,9 @@
 import type { Command } from 'commander';
 import { withDatabase } from './with-database.js';
 import { loadConfig } from '../config/load.js';
-import { createUser, parseExpiry, parseScopes, PAT_SCOPES } from '../control/api/users.js';
-import { ApiError } from '../control/api/http.js';
-import { insertPat, userByUsername } from '../control/store/identity.js';
-import { newToken, PAT_PREFIX } from '../control/secrets.js';
+import { createPersonalAccessToken, createUser } from '../control/identity/users.js';
+import { DomainError } from '../control/domain-error.js';
+import { userByUsername } from '../control/store/identity.js';
 import { repositoriesByStatus } from '../control/store/registry-records.js';
 import { resetFailedDeletion } from '../control/registry/deletions.js';
 import { diskUsageCsv, projectDiskUsage, type DiskUsage } from '../control/registry/disk-usage.js';
@@ -53,7 +52,7 @@ export function addAdminCommands(program: Command): void {
     .action((username: string, path: string | undefined, opts: { admin?: boolean; email?: string; name?: string; passwordStdin?: boolean }) =>
       withDatabase(path, async (db) => {
         const password = opts.passwordStdin ? await readStdin() : process.env.WHARF_PASSWORD;
-        const user = await createUser({ db }, { username, password, admin: opts.admin ?? false, email: opts.email, name: opts.name });
+        const user = await createUser(db, { username, password, admin: opts.admin ?? false, email: opts.email, name: opts.name });
         process.stdout.write(`created user ${user.username} (id ${user.id}${user.admin ? ', admin' : ''})\n`);
       }),
     );
@@ -68,9 +67,8 @@ export function addAdminCommands(program: Command): void {
     .action((username: string, path: string | undefined, opts: { scopes: string; name: string; expiresAt?: string }) =>
       withDatabase(path, async (db) => {
         const user = await userByUsername(db, username);
-        if (!user) throw new ApiError(404, `no user ${username}`);
-        const token = newToken(PAT_PREFIX);
-        await insertPat(db, user.id, opts.name, token, parseScopes(opts.scopes, PAT_SCOPES), parseExpiry(opts.expiresAt));
+        if (!user) throw new DomainError('not_found', `no user ${username}`);
+        const { token } = await createPersonalAccessToken(db, user.id, { name: opts.name, scopes: opts.scopes, expiresAt: opts.expiresAt });
         process.stdout.write(`${token}\n`);
       }),
     );
@@ -97,7 +95,7 @@ export function addAdminCommands(program: Command): void {
     .action((ref: string, path: string | undefined, opts: { dryRun?: boolean }) =>
       withDatabase(path, async (db) => {
         const project = await projectByRef(db, ref);
-        if (!project) throw new ApiError(404, `no project ${ref}`);
+        if (!project) throw new DomainError('not_found', `no project ${ref}`);
         const registry = await registryClientFor(path);
         const reports = await cleanupProject(db, registry, project.id, await getPolicy(db, project.id), { dryRun: opts.dryRun ?? false, now: Date.now() });
         for (const r of reports) {
@@ -113,7 +111,7 @@ export function addAdminCommands(program: Command): void {
     .option('--status <status>', 'delete_failed, delete_scheduled or delete_ongoing', 'delete_failed')
     .action((path: string | undefined, opts: { status: string }) =>
       withDatabase(path, async (db) => {
-        if (!['delete_failed', 'delete_scheduled', 'delete_ongoing'].includes(opts.status)) throw new ApiError(400, `unknown status ${opts.status}`);
+        if (!['delete_failed', 'delete_scheduled', 'delete_ongoing'].includes(opts.status)) throw new DomainError('invalid', `unknown status ${opts.status}`);
         for (const r of await repositoriesByStatus(db, opts.status as 'delete_failed')) process.stdout.write(`${r.id} ${r.path} ${r.status} after ${r.delete_attempts} attempt(s)\n`);
       }),
     );
@@ -124,7 +122,7 @@ export function addAdminCommands(program: Command): void {
     .argument('[config]', 'config.yml')
     .action((id: string, path: string | undefined) =>
       withDatabase(path, async (db) => {
-        if (!(await resetFailedDeletion(db, Number(id)))) throw new ApiError(409, `repository ${id} is not in delete_failed`);
+        if (!(await resetFailedDeletion(db, Number(id)))) throw new DomainError('conflict', `repository ${id} is not in delete_failed`);
         process.stdout.write(`repository ${id} is delete_scheduled again\n`);
       }),
     );

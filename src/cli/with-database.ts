@@ -1,10 +1,10 @@
 /**
  * Runs a CLI command against the database its config names, closing it
- * afterwards. A refusal the command raises as an ApiError (bad input, not
- * found) is printed and exits 1; anything else propagates.
+ * afterwards. A refusal the command raises as a DomainError (bad input, not
+ * found, a clash) is printed and exits 1; anything else propagates.
  */
 import { loadConfig } from '../config/load.js';
-import { ApiError } from '../control/api/http.js';
+import { DomainError } from '../control/domain-error.js';
 import { openDatabase } from '../db/open.js';
 import type { Database } from '../db/queryer.js';
 
@@ -14,7 +14,7 @@ export async function withDatabase(path: string | undefined, fn: (db: Database) 
   try {
     await fn(db);
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     process.stderr.write(`error: ${err.message}\n`);
     process.exitCode = 1;
   } finally {

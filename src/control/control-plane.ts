@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import { API_PREFIX, serveApi } from './api/router.js';
-import { createUser } from './api/users.js';
+import { createUser } from './identity/users.js';
 import { JobRunner } from './jobs/queue.js';
 import { serveJwtAuth } from './jwt-auth.js';
 import { RegistryClient } from './registry-client.js';
@@ -55,7 +55,7 @@ export function keyDirectory(config: Config): string {
 async function bootstrapRoot(db: Database, rootPassword: string | undefined, log: Logger): Promise<void> {
   if (!rootPassword) return;
   if ((await listUsers(db, 1, 0)).rows.length > 0) return;
-  await createUser({ db }, { username: 'root', password: rootPassword, admin: true, name: 'Administrator' }).then(
+  await createUser(db, { username: 'root', password: rootPassword, admin: true, name: 'Administrator' }).then(
     () => log.info('created the first admin, root, from WHARF_ROOT_PASSWORD'),
     (err: Error) => log.error({ err: err.message }, 'could not create the first admin from WHARF_ROOT_PASSWORD'),
   );

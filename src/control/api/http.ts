@@ -10,6 +10,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Principal } from '../principal.js';
 import type { ControlPlaneServices } from '../services.js';
 import { badString, MAX_DEPTH, nestingDepth } from '../../oci/json-bounds.js';
+import type { DomainError } from '../domain-error.js';
 
 /** The one error of the REST API. */
 export class ApiError extends Error {
@@ -30,6 +31,12 @@ export const notFound = (what: string) => new ApiError(404, `404 ${what} Not Fou
 export const forbidden = () => new ApiError(403, '403 Forbidden');
 /** 400 for a parameter. */
 export const badRequest = (message: string) => new ApiError(400, message, 'error');
+
+/** A service's refusal in the API's terms: 400 (`error`) for invalid input, 409 for a clash, 404. */
+export function fromDomainError(err: DomainError): ApiError {
+  if (err.kind === 'invalid') return badRequest(err.message);
+  return new ApiError(err.kind === 'conflict' ? 409 : 404, err.message);
+}
 
 /** One API request. */
 export interface ApiContext {

@@ -13,7 +13,7 @@ import { ApiError, badRequest, bool, forbidden, int, notFound, pageOf, readBody,
 import { presentDeployToken, presentProject } from './present.js';
 import { loadGroup, loadProject, requireRead, requireWrite } from './resources.js';
 import { visibilityOf, pathOf } from './groups.js';
-import { parseScopes } from './users.js';
+import { parseScopes } from '../identity/users.js';
 import type { Route } from './router.js';
 import { updatePolicy } from './cleanup.js';
 

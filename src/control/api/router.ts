@@ -8,7 +8,8 @@ import { authenticateApi } from '../principal.js';
 import type { ControlPlaneServices } from '../services.js';
 import { receiveEvents, EVENTS_PATH } from './events.js';
 import { groupRoutes } from './groups.js';
-import { ApiError, sendError, sendJson, type ApiContext } from './http.js';
+import { ApiError, fromDomainError, sendError, sendJson, type ApiContext } from './http.js';
+import { DomainError } from '../domain-error.js';
 import { memberRoutes } from './members.js';
 import { openApiDocument } from './openapi.js';
 import { projectRoutes } from './projects.js';
@@ -50,6 +51,7 @@ export async function serveApi(req: IncomingMessage, res: ServerResponse, servic
       return;
     }
     if (err instanceof ApiError) return sendError(res, err);
+    if (err instanceof DomainError) return sendError(res, fromDomainError(err));
     log.error({ err }, 'control plane request failed');
     sendError(res, new ApiError(500, '500 Internal Server Error'));
   }

@@ -1,55 +1,17 @@
 /** `/api/v4/user`, `/users` (admin) and personal access tokens. */
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../passwords.js';
+import { hashPassword } from '../passwords.js';
+import { checkPassword, createPersonalAccessToken, createUser } from '../identity/users.js';
 import { userOf } from '../principal.js';
-import { newToken, PAT_PREFIX } from '../secrets.js';
 import { deleteUser, insertPat, insertUser, listPats, listUsers, revokePat, updateUser, userById, userByUsername } from '../store/identity.js';
 import { ApiError, badRequest, bool, forbidden, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
 import { presentPat, presentUser } from './present.js';
 import { requireAdmin, requireWrite } from './resources.js';
 import type { Route } from './router.js';
 
-const USERNAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$/;
-/** Scopes a personal access token may carry. */
-export const PAT_SCOPES = new Set(['api', 'read_api', 'read_registry', 'write_registry', 'read_virtual_registry']);
-
-/** Validates `scopes` (array or comma-separated) against `allowed`. */
-export function parseScopes(value: unknown, allowed: ReadonlySet<string>): string[] {
-  const list = Array.isArray(value) ? value.map((s) => (typeof s === 'string' ? s : '(not a string)')) : typeof value === 'string' ? value.split(',').map((s) => s.trim()) : [];
-  if (list.length === 0) throw badRequest('scopes is missing');
-  const bad = list.filter((s) => !allowed.has(s));
-  if (bad.length > 0) throw badRequest(`scopes does not have a valid value: ${bad.join(', ')}`);
-  return [...new Set(list)];
-}
-
-/** Validates an `expires_at` date (YYYY-MM-DD, in the future). */
-export function parseExpiry(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw badRequest('expires_at is invalid');
-  // A token that expires today or earlier would be born dead (GitLab refuses it too).
-  if (value <= new Date().toISOString().slice(0, 10)) throw badRequest('expires_at must be in the future');
-  return value;
-}
-
 function me(ctx: ApiContext) {
   const user = userOf(ctx.principal);
   if (!user) throw new ApiError(401, '401 Unauthorized');
   return user;
-}
-
-/** Creates a user (admin API and `wharf admin create-user`). */
-export async function createUser(ctx: Pick<ApiContext, 'db'>, body: Record<string, unknown>) {
-  const username = str(body, 'username', true);
-  if (!USERNAME.test(username)) throw badRequest('username is invalid');
-  const password = str(body, 'password');
-  if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`);
-  if (await userByUsername(ctx.db, username)) throw new ApiError(409, 'Username has already been taken');
-  return insertUser(ctx.db, {
-    username,
-    email: str(body, 'email'),
-    name: str(body, 'name'),
-    passwordHash: password === undefined ? undefined : await hashPassword(password),
-    admin: bool(body, 'admin') ?? false,
-  });
 }
 
 async function targetUser(ctx: ApiContext) {
@@ -80,7 +42,9 @@ export const userRoutes: Route[] = [
     async (ctx) => {
       requireAdmin(ctx);
       requireWrite(ctx);
-      sendJson(ctx.res, 201, presentUser(await createUser(ctx, await readBody(ctx.req)), true));
+      const body = await readBody(ctx.req);
+      const user = await createUser(ctx.db, { username: str(body, 'username', true), password: str(body, 'password'), email: str(body, 'email'), name: str(body, 'name'), admin: bool(body, 'admin') });
+      sendJson(ctx.res, 201, presentUser(user, true));
     },
   ],
   [
@@ -100,7 +64,7 @@ export const userRoutes: Route[] = [
       requireWrite(ctx);
       const body = await readBody(ctx.req);
       const password = str(body, 'password');
-      if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`);
+      checkPassword(password);
       const user = await updateUser(ctx.db, (await targetUser(ctx)).id, {
         admin: bool(body, 'admin'),
         email: str(body, 'email'),
@@ -143,8 +107,7 @@ export const userRoutes: Route[] = [
       const owner = ctx.params[0] === undefined ? me(ctx) : await targetUser(ctx);
       if (owner.id !== me(ctx).id && !me(ctx).admin) throw forbidden();
       const body = await readBody(ctx.req);
-      const token = newToken(PAT_PREFIX);
-      const row = await insertPat(ctx.db, owner.id, str(body, 'name', true), token, parseScopes(body.scopes, PAT_SCOPES), parseExpiry(str(body, 'expires_at')));
+      const { row, token } = await createPersonalAccessToken(ctx.db, owner.id, { name: str(body, 'name', true), scopes: body.scopes, expiresAt: str(body, 'expires_at') });
       sendJson(ctx.res, 201, { ...presentPat(row), token });
     },
   ],
