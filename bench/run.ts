@@ -23,6 +23,7 @@ import { createMigratedTestDatabase } from '../test/support/postgres.js';
 import { RGW_ACCESS_KEY, RGW_SECRET_KEY, startRgw } from '../test/support/rgw.js';
 import { makeBigFile, type BigFile } from './big-file.js';
 import * as W from './workloads.js';
+import { sampleTreeMemory } from './tree-memory.js';
 
 interface Target {
   readonly label: string;
@@ -174,6 +175,7 @@ async function runRows(targets: Target[], ctx: Ctx): Promise<void> {
   lines.push(`${pad('row', 36)}${pad('Wharf', 16)}${pad('Distribution', 16)}ratio`);
   process.stdout.write(`${lines[0]}\n`);
   let wharfPeak = 0;
+  const tree = sampleTreeMemory(targets[0]?.pid as number);
   for (const row of ROWS) {
     if (only && !only.test(row.name)) continue;
     const [a, b] = [await measure(row, targets[0] as Target), await measure(row, targets[1] as Target)];
@@ -184,6 +186,8 @@ async function runRows(targets: Target[], ctx: Ctx): Promise<void> {
     process.stdout.write(`${line}\n`);
   }
   const finalPeak = rssPeakMiB(targets[0]?.pid as number);
+  const { pssMiB, rssMiB } = tree.stop();
+  process.stdout.write(`Wharf's process tree (supervisor, workers, embedded PostgreSQL) at its peak: ${pssMiB.toFixed(1)} MiB PSS (${rssMiB.toFixed(1)} MiB RSS summed, shared pages counted in every process)\n`);
   process.stdout.write(`Wharf peak RSS (largest process): ${wharfPeak.toFixed(1)} MiB after the ${gib} GiB pushes, ${finalPeak.toFixed(1)} MiB over the whole run\n`);
 }
 

@@ -139,6 +139,13 @@ describe("REST deletes apply the acting user's tag rules", { skip }, () => {
     });
     assert.equal(deep.status, 400);
     assert.equal((await s.api('GET', '/user', s.rootCreds)).status, 200, 'the server still answers');
+    // An oversized body: 413, refused at the declared length.
+    const big = await fetch(`${s.node.controlPlaneUrl ?? s.url}/api/v4/user/personal_access_tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('root:root-password-1234').toString('base64')}` },
+      body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), scopes: ['api'] }),
+    });
+    assert.equal(big.status, 413);
     const shallow = await s.api('POST', '/user/personal_access_tokens', s.rootCreds, { name: 'x', scopes: [['api']] });
     assert.equal(shallow.status, 400);
     assert.equal((await s.api('POST', '/user/personal_access_tokens', s.rootCreds, { name: 'x', scopes: ['api'], expires_at: '2020-01-01' })).status, 400);

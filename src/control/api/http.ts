@@ -77,6 +77,8 @@ export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Rec
 }
 
 async function parseBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  // Refused at the header when the declared length is too big; a streamed body is cut at the limit below.
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new ApiError(413, '413 Request Entity Too Large');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
