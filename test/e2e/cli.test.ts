@@ -18,6 +18,18 @@ describe('wharf CLI', () => {
     const ok = spawnSync(process.execPath, [BIN, 'config', 'verify', join(dir, 'ok.yml')], { encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /configuration OK/);
+    assert.match(ok.stdout, /storage: filesystem \(\/tmp\/x\)/);
+    // Object storage is named with its bucket or container (it used to print "filesystem (undefined)").
+    for (const [section, want] of [
+      ['s3:\n    bucket: bucket-one\n    region: us-east-1', /storage: s3 \(bucket bucket-one\)/],
+      ['gcs:\n    bucket: bucket-two', /storage: gcs \(bucket bucket-two\)/],
+      ['azure:\n    accountname: a\n    accountkey: k\n    container: box-three', /storage: azure \(container box-three\)/],
+    ] as const) {
+      await writeFile(join(dir, 'obj.yml'), `version: 0.1\nstorage:\n  ${section}\n`);
+      const r = spawnSync(process.execPath, [BIN, 'config', 'verify', join(dir, 'obj.yml')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, want);
+    }
     const bad = spawnSync(process.execPath, [BIN, 'config', 'verify', join(dir, 'bad.yml')], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /storage\.filesystem\.rootdir/);
