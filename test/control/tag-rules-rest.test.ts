@@ -19,6 +19,7 @@ const skip = await requirePostgres();
 const PROTECTED = 'v1'; // rule ^v.* : Maintainer to delete
 const IMMUTABLE = 'stable'; // rule stable : immutable
 const PLAIN = 'dev';
+const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
 describe("REST deletes apply the acting user's tag rules", { skip }, () => {
   let s: AuthStack;
@@ -85,6 +86,31 @@ describe("REST deletes apply the acting user's tag rules", { skip }, () => {
         assert.equal(r.status, status, `${who} deleting ${tag}: ${JSON.stringify(r.body)}`);
         if (status === 403) assert.match(String(r.body.message), tag === IMMUTABLE ? /immutable.*tag rule "stable"/ : /protected.*tag rule "\^v\.\*".*Maintainer/);
         assert.equal((await tags(repo.path)).includes(tag), status !== 200, `${tag} ${status === 200 ? 'gone' : 'kept'}`);
+      }
+    });
+  }
+
+  // principal → tag → expected OCI code of a /v2 tag delete and of a manifest overwrite (undefined: allowed)
+  const V2: Array<[string, () => Creds, Record<string, [string | undefined, string | undefined]>]> = [
+    ['Developer', () => dev, { [PROTECTED]: ['PROTECTED_TAG', 'PROTECTED_TAG'], [IMMUTABLE]: ['IMMUTABLE_TAG', 'IMMUTABLE_TAG'], [PLAIN]: [undefined, undefined] }],
+    ['Maintainer', () => maintainer, { [PROTECTED]: [undefined, undefined], [IMMUTABLE]: ['IMMUTABLE_TAG', 'IMMUTABLE_TAG'], [PLAIN]: [undefined, undefined] }],
+    ['admin', () => s.rootCreds, { [PROTECTED]: [undefined, undefined], [IMMUTABLE]: ['IMMUTABLE_TAG', 'IMMUTABLE_TAG'], [PLAIN]: [undefined, undefined] }],
+  ];
+
+  for (const [who, creds, want] of V2) {
+    it(`/v2 delete and manifest overwrite as ${who} agree with the REST answers`, async () => {
+      const repo = await seeded();
+      const token = await s.token(creds(), [`repository:${repo.path}:pull,push,delete`]);
+      const c = new TestClient(s.url, { Authorization: `Bearer ${token}` });
+      for (const [tag, [onDelete, onOverwrite]] of Object.entries(want)) {
+        // Overwrite first (the tag still exists): a different manifest under the same tag.
+        const other = await c.pushImage(repo.path, `scratch-${tag}`);
+        const put = await c.req('PUT', `/v2/${repo.path}/manifests/${tag}`, { body: other.body, headers: { 'Content-Type': OCI } });
+        assert.equal(put.errorCode(), onOverwrite, `${who} overwriting ${tag}: ${put.status}`);
+        if (!onOverwrite) assert.equal(put.status, 201);
+        const del = await c.req('DELETE', `/v2/${repo.path}/manifests/${tag}`);
+        assert.equal(del.errorCode(), onDelete, `${who} deleting ${tag} through /v2: ${del.status}`);
+        assert.equal((await tags(repo.path)).includes(tag), onDelete !== undefined, `${tag} ${onDelete ? 'kept' : 'gone'}`);
       }
     });
   }
