@@ -163,7 +163,8 @@ const storage = z.preprocess(
     redirect: section({ disable: bool(false), expirydelay: duration('20m') }),
     cache: section({ blobdescriptor: z.enum(['inmemory', 'redis']).optional(), blobdescriptorsize: z.number().int().positive().optional() }),
     maintenance: section({
-      uploadpurging: section({ enabled: bool(true), age: duration('168h'), interval: duration('24h'), dryrun: bool(false) }),
+      /** `abandonedage`: Wharf's; monolithic sessions (never resumable) idle this long are purged too. */
+      uploadpurging: section({ enabled: bool(true), age: duration('168h'), interval: duration('24h'), dryrun: bool(false), abandonedage: duration('1h') }),
       readonly: section({ enabled: bool(false) }),
     }),
   }).superRefine((s, ctx) => {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Readable } from 'node:stream';
 import { deleteIfExists, getContentOrUndefined, statOrUndefined, type FileWriter, type StorageDriver } from '../storage/driver.js';
-import { uploadDataPath, uploadDir, uploadStartedAtPath } from '../storage/layout.js';
+import { uploadDataPath, uploadDir, uploadMonolithicPath, uploadStartedAtPath } from '../storage/layout.js';
 import { newHash, type Digest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -63,12 +63,18 @@ export class UploadService {
     private readonly metadata: MetadataStore,
   ) {}
 
-  /** Opens a new session in `name`. */
-  async start(name: string): Promise<UploadSession> {
+  /**
+   * Opens a new session in `name`. A `monolithic` one (the whole blob in
+   * this one request: `POST ?digest=`) is marked: its client never learns
+   * its URL, so if the process dies mid-body nobody can resume it, and
+   * upload purging reclaims it after `abandonedage` instead of `age`.
+   */
+  async start(name: string, opts: { monolithic?: boolean } = {}): Promise<UploadSession> {
     const id = randomUUID();
     const startedAt = new Date();
     await this.driver.putContent(uploadDataPath(name, id), Buffer.alloc(0));
     await this.driver.putContent(uploadStartedAtPath(name, id), Buffer.from(startedAt.toISOString()));
+    if (opts.monolithic) await this.driver.putContent(uploadMonolithicPath(name, id), Buffer.alloc(0));
     this.hashes.set(`${name}\0${id}`, { offset: 0, key: id });
     return { name, id, startedAt, offset: 0 };
   }

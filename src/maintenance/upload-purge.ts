@@ -1,7 +1,11 @@
 /**
  * Purges upload sessions older than `maintenance.uploadpurging.age`, as
  * Distribution does: walk every repository's `_uploads`, read `startedat`
- * (falling back to the data file's mtime), delete what is too old.
+ * (falling back to the data file's mtime), delete what is too old. Sessions
+ * marked monolithic (a single `POST ?digest=` request, which no client can
+ * resume) go sooner: once their data has not grown for `abandonedage` —
+ * what a crash mid-body leaves behind. Resumable (chunked) sessions keep
+ * the full `age`, so a client may come back to them after a restart.
  */
 import { baseName, REPOSITORIES_ROOT } from '../storage/layout.js';
 import { deleteIfExists, getContentOrUndefined, listOrEmpty, statOrUndefined, type StorageDriver } from '../storage/driver.js';
@@ -20,8 +24,15 @@ async function startedAt(driver: StorageDriver, dir: string): Promise<Date | und
   return (await statOrUndefined(driver, dir))?.modTime;
 }
 
-/** Deletes uploads started before `now - ageMs`; with `dryRun` only reports them. */
-export async function purgeUploads(driver: StorageDriver, ageMs: number, dryRun: boolean, now = new Date()): Promise<PurgeResult> {
+/** True when `upload` is a monolithic session whose data has not changed for `abandonedMs`. */
+async function abandoned(driver: StorageDriver, upload: string, abandonedMs: number, now: Date): Promise<boolean> {
+  if (!(await statOrUndefined(driver, `${upload}/wharf-monolithic`))) return false;
+  const data = await statOrUndefined(driver, `${upload}/data`);
+  return !data || now.getTime() - data.modTime.getTime() > abandonedMs;
+}
+
+/** Deletes uploads started before `now - ageMs`, and abandoned monolithic ones; with `dryRun` only reports them. */
+export async function purgeUploads(driver: StorageDriver, ageMs: number, dryRun: boolean, now = new Date(), abandonedMs = Infinity): Promise<PurgeResult> {
   const purged: string[] = [];
   let kept = 0;
   const visit = async (dir: string): Promise<void> => {
@@ -30,7 +41,7 @@ export async function purgeUploads(driver: StorageDriver, ageMs: number, dryRun:
       if (name === '_uploads') {
         for (const upload of await listOrEmpty(driver, child)) {
           const t = await startedAt(driver, upload);
-          if (t && now.getTime() - t.getTime() > ageMs) {
+          if ((t && now.getTime() - t.getTime() > ageMs) || (abandonedMs < ageMs && (await abandoned(driver, upload, abandonedMs, now)))) {
             if (!dryRun) await deleteIfExists(driver, upload);
             purged.push(upload);
           } else kept++;
@@ -44,20 +55,33 @@ export async function purgeUploads(driver: StorageDriver, ageMs: number, dryRun:
   return { purged, kept };
 }
 
-/** Runs purges every `interval` (first one after a short random delay, so nodes do not collide). */
-export function schedulePurges(driver: StorageDriver, opts: { age: number; interval: number; dryrun: boolean }, log: Logger): () => void {
+/**
+ * Runs purges every `interval`, the first after a short random delay (so
+ * nodes do not collide), and one more `abandonedage` after start: a process
+ * that starts after a crash reclaims the crash's abandoned monolithic
+ * sessions within about that long, not a day later.
+ */
+export function schedulePurges(driver: StorageDriver, opts: { age: number; interval: number; dryrun: boolean; abandonedage: number }, log: Logger): () => void {
   let timer: NodeJS.Timeout | undefined;
-  const run = async () => {
+  const pass = async () => {
     try {
-      const r = await purgeUploads(driver, opts.age, opts.dryrun);
+      const r = await purgeUploads(driver, opts.age, opts.dryrun, new Date(), opts.abandonedage);
       log.info({ purged: r.purged.length, kept: r.kept, dryRun: opts.dryrun }, 'upload purge finished');
     } catch (err) {
       log.error({ err }, 'upload purge failed');
     }
+  };
+  const run = async () => {
+    await pass();
     timer = setTimeout(run, opts.interval);
     timer.unref();
   };
   timer = setTimeout(run, 1000 + Math.floor(Math.random() * 60_000));
   timer.unref();
-  return () => clearTimeout(timer);
+  const afterCrash = opts.abandonedage < opts.interval ? setTimeout(pass, opts.abandonedage + 60_000 + Math.floor(Math.random() * 60_000)) : undefined;
+  afterCrash?.unref();
+  return () => {
+    clearTimeout(timer);
+    clearTimeout(afterCrash);
+  };
 }

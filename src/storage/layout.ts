@@ -11,7 +11,7 @@
  *       │   └── tags/<tag>/
  *       │       ├── current/link                               digest the tag points at
  *       │       └── index/<alg>/<hex>/link                     every digest the tag has pointed at
- *       ├── _uploads/<uuid>/{data,startedat}                   upload in progress
+ *       ├── _uploads/<uuid>/{data,startedat[,wharf-monolithic]} upload in progress
  *       └── _referrers/<alg>/<subject hex>/<alg>/<hex>/link    (Wharf) manifests whose subject is the digest
  *
  * A link file holds the digest string (`sha256:…`) and nothing else.
@@ -59,6 +59,8 @@ export const uploadDir = (name: string, id: string): string => `${uploadsDir(nam
 export const uploadDataPath = (name: string, id: string): string => `${uploadDir(name, id)}/data`;
 /** RFC 3339 start time of an upload. */
 export const uploadStartedAtPath = (name: string, id: string): string => `${uploadDir(name, id)}/startedat`;
+/** Marks a session opened for a single-request (monolithic) upload, which no client can resume; Distribution ignores it. */
+export const uploadMonolithicPath = (name: string, id: string): string => `${uploadDir(name, id)}/wharf-monolithic`;
 /** Directory of referrer links for one subject. */
 export const referrersDir = (name: string, subject: Digest): string => `${repoDir(name)}/_referrers/${subject.algorithm}/${subject.hex}`;
 /** Link recording that manifest `d` has `subject` as its subject. */

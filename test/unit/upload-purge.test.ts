@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { purgeUploads } from '../../src/maintenance/upload-purge.js';
 import { inmemoryDriver } from '../../src/storage/inmemory.js';
-import { uploadDataPath, uploadStartedAtPath, layerLinkPath } from '../../src/storage/layout.js';
+import { uploadDataPath, uploadMonolithicPath, uploadStartedAtPath, layerLinkPath } from '../../src/storage/layout.js';
 import { parseDigest } from '../../src/oci/digest.js';
 
 describe('upload purging', () => {
@@ -30,5 +30,25 @@ describe('upload purging', () => {
     await assert.rejects(d.stat(uploadDataPath('c', '00000000-0000-0000-0000-000000000003')));
     assert.equal((await d.stat(uploadDataPath('a/b', '00000000-0000-0000-0000-000000000002'))).size, 7);
     assert.equal((await d.getContent(link)).toString(), `sha256:${'a'.repeat(64)}`);
+  });
+
+  it('reclaims idle monolithic sessions (never resumable) after abandonedage; resumable ones keep the full age', async () => {
+    const d = inmemoryDriver();
+    const mono = '00000000-0000-0000-0000-00000000000a';
+    const chunked = '00000000-0000-0000-0000-00000000000b';
+    const started = new Date().toISOString();
+    for (const id of [mono, chunked]) {
+      await d.putContent(uploadDataPath('m/r', id), Buffer.from('partial'));
+      await d.putContent(uploadStartedAtPath('m/r', id), Buffer.from(started));
+    }
+    await d.putContent(uploadMonolithicPath('m/r', mono), Buffer.alloc(0));
+    const week = 7 * 24 * 3600_000;
+    const twoHoursLater = new Date(Date.now() + 2 * 3600_000);
+    const still = await purgeUploads(d, week, false, twoHoursLater, 3 * 3600_000);
+    assert.deepEqual(still.purged, [], 'idle 2 h, below an abandonedage of 3 h: kept');
+    const r = await purgeUploads(d, week, false, twoHoursLater, 3600_000);
+    assert.deepEqual(r.purged, [`/docker/registry/v2/repositories/m/r/_uploads/${mono}`]);
+    assert.equal(r.kept, 1, 'the resumable session stays');
+    assert.equal((await d.stat(uploadDataPath('m/r', chunked))).size, 7);
   });
 });

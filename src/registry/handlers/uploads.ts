@@ -51,7 +51,7 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
   const digestParam = ctx.query.get('digest');
   if (digestParam !== null && mount === null) {
     const digest = parseDigest(digestParam);
-    const session = await uploads.start(name);
+    const session = await uploads.start(name, { monolithic: true });
     let size: number;
     try {
       ({ size } = await uploads.complete(name, session.id, digest, ctx.req, { length: contentLength(ctx) }));
