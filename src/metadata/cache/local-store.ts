@@ -170,6 +170,18 @@ export async function startLocalCache(db: Database, opts: LocalCacheOptions = {}
   }
 
   const yes = (v: boolean) => (v ? '1' : undefined);
+  /** A cached "linked in the repository" lookup: only true answers are kept. */
+  const linked =
+    (kind: string, load: (name: string, digest: Digest) => Promise<boolean>) =>
+    (name: string, digest: Digest): Promise<boolean> =>
+      cached(
+        kind,
+        name,
+        digest.value,
+        () => load(name, digest),
+        yes,
+        () => true,
+      );
   return {
     wrap: (inner) => ({
       ...inner,
@@ -182,24 +194,8 @@ export async function startLocalCache(db: Database, opts: LocalCacheOptions = {}
           (d) => d?.value,
           (s) => tryParseDigest(s) as Digest,
         ),
-      isManifestLinked: (name, digest) =>
-        cached(
-          'manifest',
-          name,
-          digest.value,
-          () => inner.isManifestLinked(name, digest),
-          yes,
-          () => true,
-        ),
-      isBlobLinked: (name, digest) =>
-        cached(
-          'blob',
-          name,
-          digest.value,
-          () => inner.isBlobLinked(name, digest),
-          yes,
-          () => true,
-        ),
+      isManifestLinked: linked('manifest', (n, d) => inner.isManifestLinked(n, d)),
+      isBlobLinked: linked('blob', (n, d) => inner.isBlobLinked(n, d)),
     }),
     afterChange,
     async close() {
