@@ -23,7 +23,7 @@ import { createMigratedTestDatabase } from '../test/support/postgres.js';
 import { RGW_ACCESS_KEY, RGW_SECRET_KEY, startRgw } from '../test/support/rgw.js';
 import { makeBigFile, type BigFile } from './big-file.js';
 import * as W from './workloads.js';
-import { sampleTreeMemory } from './tree-memory.js';
+import { sampleTreeMemory } from '../test/support/tree-memory.js';
 
 interface Target {
   readonly label: string;

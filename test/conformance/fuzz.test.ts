@@ -5,7 +5,8 @@
  * NUL and lone surrogates), names, tags, digests and query values with
  * control characters and unicode, bad Range and Content-Range headers.
  * Asserts: no 5xx, the process never exits, every 4xx that has a body is
- * OCI error JSON, and the server's memory stays bounded.
+ * OCI error JSON, and memory stays bounded: the registry process under
+ * 400 MiB RSS, it and its embedded PostgreSQL under 250 MiB PSS together.
  * FUZZ_SEED replays a run; FUZZ_REQUESTS changes its length (default 1,500).
  */
 import assert from 'node:assert/strict';
@@ -15,10 +16,13 @@ import { describe, it } from 'node:test';
 import { TestClient, type RawResponse } from '../support/http.js';
 import { spawnWharf } from '../support/process.js';
 import { tempDir } from '../support/temp.js';
+import { sampleTreeMemory } from '../support/tree-memory.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1500);
 const RSS_LIMIT_MIB = 400;
+/** The whole tree (the registry process and its embedded PostgreSQL), counted as PSS. */
+const TREE_LIMIT_MIB = 250;
 
 const MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
@@ -130,10 +134,11 @@ for (const [mode, databaseYaml] of [
   ['legacy', '  enabled: false\n'],
 ] as const) {
   describe(`fuzzing the registry API, ${mode} (seed ${SEED})`, () => {
-    it(`${REQUESTS} hostile requests: no 5xx, the process lives, OCI errors, memory bounded`, { timeout: 120_000 }, async () => {
+    it(`${REQUESTS} hostile requests: no 5xx, the process lives, OCI errors, memory bounded`, { timeout: 120_000 }, async (t) => {
       const work = await tempDir('wharf-fuzz-');
       const wharf = await spawnWharf(join(work, 'data'), work, 1, '', databaseYaml);
       const pid = wharf.proc.pid as number;
+      const tree = sampleTreeMemory(pid);
       let peak = 0;
       try {
         const c = new TestClient(wharf.url);
@@ -157,8 +162,12 @@ for (const [mode, databaseYaml] of [
         }
         peak = Math.max(peak, vmRssMiB(pid));
         assert.ok(peak < RSS_LIMIT_MIB, `RSS peaked at ${peak.toFixed(0)} MiB`);
+        const { pssMiB } = tree.stop();
+        t.diagnostic(`peaks: registry process ${peak.toFixed(0)} MiB RSS; with its PostgreSQL ${pssMiB.toFixed(0)} MiB PSS`);
+        assert.ok(pssMiB < TREE_LIMIT_MIB, `the process tree peaked at ${pssMiB.toFixed(0)} MiB PSS`);
         assert.equal((await c.req('GET', '/v2/fuzz/repo/manifests/v1')).header('docker-content-digest'), img.digest, 'the pushed image still pulls');
       } finally {
+        tree.stop();
         await wharf.kill();
       }
     });
