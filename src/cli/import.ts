@@ -43,7 +43,7 @@ export function addImportCommand(database: Command): void {
         }
         process.stderr.write('warning: --force: the registry must not accept writes while tags are imported\n');
       }
-      const db = await openDatabase(config);
+      const db = await openDatabase(config, { role: 'command' });
       try {
         const pending = (await migrationStatus(db)).filter((m) => !m.appliedAt);
         if (pending.length) {

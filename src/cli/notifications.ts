@@ -19,7 +19,7 @@ import type { Outbox } from '../notifications/outbox.js';
 async function withOutboxes(path: string | undefined, fn: (outboxes: Outbox[]) => Promise<void>): Promise<void> {
   const config: Config = await loadConfig(path);
   if (config.database.enabled) {
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, { role: 'command' });
     try {
       await fn([databaseOutbox(db)]);
     } finally {

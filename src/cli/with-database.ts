@@ -10,7 +10,7 @@ import type { Database } from '../db/queryer.js';
 
 /** Opens the database of `path`'s config, runs `fn`, closes it. */
 export async function withDatabase(path: string | undefined, fn: (db: Database) => Promise<void>): Promise<void> {
-  const db = await openDatabase(await loadConfig(path));
+  const db = await openDatabase(await loadConfig(path), { role: 'command' });
   try {
     await fn(db);
   } catch (err) {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { acquireEmbeddedServer, type EmbeddedConnection, type EmbeddedLog } from './embedded/server.js';
+import { acquireEmbeddedServer, type EmbeddedConnection, type EmbeddedLog, type EmbeddedRole } from './embedded/server.js';
 import { scratchDatabase } from './embedded/scratch.js';
 import { migrateUp } from './migrator.js';
 import { pgDatabase, poolConfig } from './pg-database.js';
@@ -42,6 +42,8 @@ export interface OpenOptions {
   readonly metrics?: Registry | undefined;
   /** Receives notable events of the embedded server. */
   readonly log?: EmbeddedLog | undefined;
+  /** `command` for a CLI run (it joins a running server; one it starts waits for others before stopping). */
+  readonly role?: EmbeddedRole | undefined;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
     connection = scratch.connection;
     release = scratch.drop;
   } else {
-    const server = await acquireEmbeddedServer(where, opts.log);
+    const server = await acquireEmbeddedServer(where, opts.log, opts.role);
     connection = server.connection;
     release = server.release;
   }

@@ -7,7 +7,7 @@
  * and that it runs as root and as a normal user.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,6 +116,22 @@ describe('embedded database (a PostgreSQL server under the data directory)', () 
 });
 
 describe('embedded database and the Wharf process', () => {
+  it('commands started together on a stopped data directory share one server start (a start lock)', async () => {
+    const work = await tempDir('wharf-emb-race-');
+    const cfg = join(work, 'config.yml');
+    await writeFile(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(work, 'data')}\n`);
+    const results = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<{ code: number | null; err: string }>((resolve) => {
+            execFile(process.execPath, [BIN, 'database', 'migrate', 'status', cfg], { timeout: 60_000 }, (e, _out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, err }));
+          }),
+      ),
+    );
+    for (const r of results) assert.equal(r.code, 0, r.err);
+    assert.ok(!existsSync(join(work, 'data', 'wharf', 'postgres', 'start.lock')), 'the lock is released');
+  });
+
   it('a Wharf killed with SIGKILL leaves no postmaster behind', async () => {
     const work = await tempDir('wharf-emb-kill-');
     const root = join(work, 'data');

@@ -5,14 +5,17 @@
  *
  *   <dir>/data/          the cluster (PGDATA), created by initdb on first use
  *   <dir>/password       the generated password of the `wharf` role (0600)
- *   <dir>/owner          pid of the Wharf process that started the server
+ *   <dir>/owner          `<pid> <role>` of the Wharf process that started the server
  *   <dir>/server.json    where it listens ({ host, port })
  *   <dir>/postgres.log   the server's own log
  *   <dir>/.s.PGSQL.5432  its Unix socket (no TCP port), when the path fits
  *
  * Whoever finds the server running (a `wharf admin …` command while
  * `wharf serve` runs, a cluster worker) connects to the same socket; only the
- * process that started it stops it.
+ * process that started it stops it. Roles keep that safe: a `command` (a CLI
+ * run) that started the server waits, before stopping it, until no other
+ * client is connected; a `serve` process (long-lived) never joins a server a
+ * command started — it waits for that one to stop and starts its own.
  *
  * The postmaster runs under a small `sh` watchdog that holds a pipe from
  * Wharf: when Wharf exits in any way, kill -9 included, the pipe closes and
@@ -24,7 +27,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
@@ -50,6 +53,9 @@ export interface EmbeddedServer {
   /** Ends this use; the last one in the owning process stops the server. */
   release(): Promise<void>;
 }
+
+/** Who uses the server: a long-lived registry process, or a CLI command. */
+export type EmbeddedRole = 'serve' | 'command';
 
 /** Events worth an operator's attention (a stale server stopped, a first initialisation). */
 export type EmbeddedLog = (msg: string) => void;
@@ -79,17 +85,18 @@ exit 0`;
 interface Shared {
   readonly connection: EmbeddedConnection;
   readonly child?: ChildProcess;
+  readonly role: EmbeddedRole;
   users: number;
 }
 
 const servers = new Map<string, Promise<Shared>>();
 
 /** Starts the server under `dir`, or joins the one already running there. */
-export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () => undefined): Promise<EmbeddedServer> {
+export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () => undefined, role: EmbeddedRole = 'serve'): Promise<EmbeddedServer> {
   const key = resolve(dir);
   let shared = servers.get(key);
   if (!shared) {
-    shared = startOrAttach(key, log);
+    shared = startOrAttach(key, log, role);
     servers.set(key, shared);
     shared.catch(() => servers.delete(key));
   }
@@ -104,35 +111,79 @@ export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () =
       released = true;
       if (--s.users > 0) return;
       servers.delete(key);
-      if (s.child) await stopChild(s.child);
+      if (!s.child) return;
+      if (s.role === 'command') await othersGone(s.connection);
+      await stopChild(s.child);
     },
   };
 }
 
-async function startOrAttach(dir: string, log: EmbeddedLog): Promise<Shared> {
+async function startOrAttach(dir: string, log: EmbeddedLog, role: EmbeddedRole): Promise<Shared> {
   // Parents with the default mode (the server's account must pass through them); the server's own directory private.
   await mkdir(dirname(dir), { recursive: true });
   const account = await serverAccount(dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (account) await chown(dir, account.uid, account.gid);
+  const unlock = await lockStart(dir);
+  try {
+    return await startOrAttachLocked(dir, account, log, role);
+  } finally {
+    await unlock();
+  }
+}
+
+/**
+ * Serialises starts on one directory across processes (a CLI command and
+ * `wharf serve` starting together): `mkdir` of `<dir>/start.lock` is atomic;
+ * the holder's pid is inside, and a lock whose holder is dead is taken over.
+ */
+async function lockStart(dir: string): Promise<() => Promise<void>> {
+  const lock = join(dir, 'start.lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
+      // No pid yet: the holder is between its mkdir and its write (or died there: after 10 s, taken over).
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if ((holder && !alive(holder)) || (!holder && age > 10_000)) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by process ${holder || 'unknown'} for over 2 minutes`);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function startOrAttachLocked(dir: string, account: Account | undefined, log: EmbeddedLog, role: EmbeddedRole): Promise<Shared> {
   const password = await ensurePassword(dir);
   const data = join(dir, 'data');
   if (!existsSync(join(data, 'PG_VERSION'))) await initialise(dir, password, account, log);
 
-  const running = await postmasterPid(data);
-  if (running !== undefined && alive(running) && (await isPostgres(running))) {
-    const owner = Number((await readFile(join(dir, 'owner'), 'utf8').catch(() => '')).trim());
+  for (let waited = 0; ; waited += 100) {
+    const running = await postmasterPid(data);
+    if (running === undefined || !alive(running) || !(await isPostgres(running))) break;
+    const [ownerText, ownerRole] = (await readFile(join(dir, 'owner'), 'utf8').catch(() => '')).trim().split(' ');
+    const owner = Number(ownerText);
     const server = await readFile(join(dir, 'server.json'), 'utf8').then(
       (t) => JSON.parse(t) as { host: string; port: number },
       () => undefined,
     );
     if (owner && owner !== process.pid && alive(owner) && server) {
-      return { connection: { ...server, user: USER, password, database: DATABASE }, users: 0 };
+      // A registry process does not lean on a server a short CLI command started: it waits for that one to end.
+      if (role === 'serve' && ownerRole === 'command' && waited < 300_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      return { connection: { ...server, user: USER, password, database: DATABASE }, role, users: 0 };
     }
     log(`stopping a stale embedded PostgreSQL (pid ${running}) whose Wharf process (${owner || 'unknown'}) is gone`);
     await stopPid(running);
+    break;
   }
-  const started = await start(dir, password, account);
+  const started = await start(dir, password, account, role);
   await ensureDatabase(started.connection);
   return started;
 }
@@ -194,7 +245,7 @@ function runToEnd(cmd: string, args: string[], account: Account | undefined): Pr
   });
 }
 
-async function start(dir: string, password: string, account: Account | undefined): Promise<Shared> {
+async function start(dir: string, password: string, account: Account | undefined, role: EmbeddedRole): Promise<Shared> {
   const { postgres } = await postgresBinaries();
   const data = join(dir, 'data');
   const viaSocket = dir.length <= MAX_SOCKET_DIR;
@@ -220,6 +271,11 @@ async function start(dir: string, password: string, account: Account | undefined
     '-c',
     'log_min_messages=warning',
   ];
+  // Claimed before the server exists: a process that finds it starting must see a live owner, never a stale one.
+  await writeFile(join(dir, 'owner'), `${process.pid} ${role}\n`);
+  await writeFile(join(dir, 'server.json'), JSON.stringify({ host, port }), { mode: 0o600 });
+  // A pid file left by a killed server may still say "ready": only a new postmaster's counts.
+  const previous = await postmasterPid(data);
   const logFile = join(dir, 'postgres.log');
   const fd = openSync(logFile, 'a', 0o600);
   if (account) await chown(logFile, account.uid, account.gid);
@@ -233,23 +289,39 @@ async function start(dir: string, password: string, account: Account | undefined
   child.unref();
   (child.stdin as unknown as { unref?: () => void })?.unref?.();
   child.stdin?.on('error', () => undefined);
-  await waitReady(data, child, logFile);
-  await writeFile(join(dir, 'owner'), `${process.pid}\n`);
-  await writeFile(join(dir, 'server.json'), JSON.stringify({ host, port }));
-  await chmod(join(dir, 'server.json'), 0o600);
-  return { connection: { host, port, user: USER, password, database: DATABASE }, child, users: 0 };
+  await waitReady(data, child, logFile, previous);
+  return { connection: { host, port, user: USER, password, database: DATABASE }, child, role, users: 0 };
 }
 
-async function waitReady(data: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitReady(data: string, child: ChildProcess, logFile: string, previous: number | undefined): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
       throw new Error(`the embedded PostgreSQL server exited at start: ${tail}`);
     }
-    if ((await postmasterStatus(data)) === 'ready') return;
+    const pid = await postmasterPid(data);
+    if (pid !== undefined && pid !== previous && (await postmasterStatus(data)) === 'ready') return;
     if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL server did not become ready within 60 s (see ${logFile})`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits (at most 5 minutes) until no other client is connected: other commands that joined this one's server. */
+async function othersGone(c: EmbeddedConnection): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: 'postgres' });
+    try {
+      await client.connect();
+      const r = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      if ((r.rows[0]?.n ?? 0) === 0) return;
+    } catch {
+      return;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
