@@ -17,8 +17,17 @@ const MAX_PATTERN_LENGTH = 100;
  * Throws the RE2 compile error for an invalid pattern.
  */
 export function tagMatches(pattern: string, tag: string): boolean {
-  return RE2JS.compile(pattern).matcher(tag).find();
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(pattern);
+    // Patterns are few per project and come back on every push, delete and cleanup of a tag: compile each once.
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(pattern, re);
+  }
+  return re.matcher(tag).find();
 }
+
+const compiled = new Map<string, RE2JS>();
 
 function matches(patterns: readonly string[], tag: string, code: 'INVALID_TAG_PROTECTION_PATTERN' | 'INVALID_TAG_IMMUTABILITY_PATTERN'): boolean {
   return patterns.some((p) => {

@@ -75,9 +75,7 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
     throw err;
   }
   return {
-    query: db.query,
-    transaction: db.transaction,
-    listen: db.listen,
+    ...db,
     async close() {
       await db.close();
       await release();

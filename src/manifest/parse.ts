@@ -7,7 +7,7 @@ import { regErr } from '../oci/errors.js';
 import { tryParseDigest, type Digest } from '../oci/digest.js';
 import * as MT from './media-types.js';
 import { verifySchema1 } from './schema1.js';
-import { badString, MAX_DEPTH, nestingDepth } from '../oci/json-bounds.js';
+import { parseBounded } from '../oci/json-bounds.js';
 
 /** A validated content descriptor. */
 export interface Descriptor {
@@ -89,7 +89,6 @@ function detectMediaType(doc: Json, contentType: string | undefined): string {
 
 /** Parses the JSON of a stored or pushed manifest; MANIFEST_INVALID when it is not an object. */
 export function parseJson(bytes: Buffer): Json {
-  if (nestingDepth(bytes) > MAX_DEPTH) throw invalid(`JSON nested deeper than ${MAX_DEPTH} levels`);
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));
@@ -97,8 +96,6 @@ export function parseJson(bytes: Buffer): Json {
     throw invalid('not valid JSON', { error: (err as Error).message });
   }
   if (!isObj(doc)) throw invalid('a manifest must be a JSON object');
-  const bad = badString(doc);
-  if (bad) throw invalid(bad);
   return doc;
 }
 
@@ -109,7 +106,11 @@ export function mediaTypeOf(bytes: Buffer): string {
 
 /** Parses and validates a pushed manifest. */
 export function parseManifest(bytes: Buffer, contentType: string | undefined, opts: ParseOptions): ParsedManifest {
-  const doc = parseJson(bytes);
+  // Pushed bytes (stored ones were checked when pushed): bounded before they are parsed, storable after.
+  const parsed = parseBounded(bytes);
+  if (!parsed.ok) throw invalid(parsed.problem);
+  if (!isObj(parsed.value)) throw invalid('a manifest must be a JSON object');
+  const doc = parsed.value;
   const mediaType = detectMediaType(doc, contentType);
   switch (mediaType) {
     case MT.OCI_MANIFEST:

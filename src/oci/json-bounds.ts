@@ -68,3 +68,16 @@ function unstorable(s: string): string | undefined {
   if (LONE_SURROGATE.test(s)) return 'a string contains a lone UTF-16 surrogate';
   return undefined;
 }
+
+/** Parses pushed JSON within the bounds: the value, or why it is refused (too deep, not JSON, unstorable text). */
+export function parseBounded(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; problem: string } {
+  if (nestingDepth(bytes) > MAX_DEPTH) return { ok: false, problem: `JSON nested deeper than ${MAX_DEPTH} levels` };
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, problem: `not valid JSON: ${(err as Error).message}` };
+  }
+  const bad = badString(value);
+  return bad ? { ok: false, problem: bad } : { ok: true, value };
+}

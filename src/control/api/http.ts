@@ -9,7 +9,7 @@ import type { Database } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Principal } from '../principal.js';
 import type { ControlPlaneServices } from '../services.js';
-import { badString, MAX_DEPTH, nestingDepth } from '../../oci/json-bounds.js';
+import { parseBounded } from '../../oci/json-bounds.js';
 import type { DomainError } from '../domain-error.js';
 
 /** The one error of the REST API. */
@@ -86,22 +86,16 @@ async function parseBody(req: IncomingMessage, limit: number): Promise<Record<st
     if (size > limit) throw new ApiError(413, '413 Request Entity Too Large');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const text = bytes.toString('utf8');
   if (text.trim() === '') return {};
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
   // Bounded before parsing and storable after (nested arrays once overflowed the stack; NUL reached PostgreSQL).
-  if (nestingDepth(Buffer.from(text)) > MAX_DEPTH) throw badRequest(`the body is nested deeper than ${MAX_DEPTH} levels`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badRequest('the body is not a JSON object');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('the body is not a JSON object');
-  const bad = badString(parsed);
-  if (bad) throw badRequest(`the body is invalid: ${bad}`);
-  return parsed as Record<string, unknown>;
+  const parsed = parseBounded(bytes);
+  if (!parsed.ok) throw badRequest(`the body is not a valid JSON object: ${parsed.problem}`);
+  if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) throw badRequest('the body is not a JSON object');
+  return parsed.value as Record<string, unknown>;
 }
 
 /** `page` and `per_page` (default 20, at most 100), as GitLab reads them. */

@@ -23,16 +23,20 @@ import { listVisibleProjects } from '../store/tenancy.js';
 import type { Route } from './router.js';
 
 async function projectWith(ctx: ApiContext, ref: string, action: 'pull' | 'delete'): Promise<ProjectRow> {
+  return (await projectAndLevel(ctx, ref, action)).project;
+}
+
+/** The project, checked for `action`, and the caller's member level there. */
+async function projectAndLevel(ctx: ApiContext, ref: string, action: 'pull' | 'delete'): Promise<{ project: ProjectRow; level: number }> {
   const { project, level } = await loadProject(ctx, ref);
   const actions = registryActions(ctx.principal.kind === 'user' ? { ...ctx.principal, scopes: undefined } : ctx.principal, project, await getSettings(ctx.db), level);
   if (!actions.has(action)) throw action === 'pull' ? notFound('Project') : forbidden();
-  return project;
+  return { project, level };
 }
 
 /** The project and what the actor may delete there (tag rules at the actor's level; deploy tokens count as no level). */
 async function projectForDelete(ctx: ApiContext, ref: string): Promise<{ project: ProjectRow; guard: TagGuard }> {
-  const project = await projectWith(ctx, ref, 'delete');
-  const { level } = await loadProject(ctx, ref);
+  const { project, level } = await projectAndLevel(ctx, ref, 'delete');
   const acting = ctx.principal.kind === 'deploy_token' ? 0 : effectiveLevel(ctx.principal, level);
   return { project, guard: await tagGuardFor(ctx.db, project.id, acting) };
 }

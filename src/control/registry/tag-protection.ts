@@ -29,23 +29,36 @@ export interface TagGuard {
 const LEVEL_NAMES = new Map<number, string>(Object.entries(ACCESS_LEVELS).map(([name, level]) => [level, name[0]!.toUpperCase() + name.slice(1)]));
 const levelName = (level: number) => LEVEL_NAMES.get(level) ?? `access level ${level}`;
 
-function guardOf(rules: readonly TagRuleRow[], protects: (r: TagRuleRow) => boolean): TagGuard {
-  // An immutable rule is stronger than any level: listed once, as immutable (the registry takes at most 5 patterns).
-  const deny = rules.filter((r) => !r.immutable && protects(r));
-  const immutable = rules.filter((r) => r.immutable);
+/** A protected pattern and, when known, the access level deleting it needs (for the refusal's words). */
+interface Protected {
+  readonly pattern: string;
+  readonly needs?: number | null | undefined;
+}
+
+/** The one guard builder: the meta the registry enforces and refusals in words, from protected and immutable patterns. */
+function guard(deny: readonly Protected[], immutable: readonly string[]): TagGuard {
   const meta: { -readonly [K in keyof AccessMeta]: AccessMeta[K] } = {};
-  if (deny.length > 0) meta.tag_deny_access_patterns = { delete: deny.map((r) => r.tag_name_pattern) };
-  if (immutable.length > 0) meta.tag_immutable_patterns = immutable.map((r) => r.tag_name_pattern);
+  if (deny.length > 0) meta.tag_deny_access_patterns = { delete: deny.map((d) => d.pattern) };
+  if (immutable.length > 0) meta.tag_immutable_patterns = [...immutable];
   return {
     meta,
     refusal(tag) {
-      const im = immutable.find((r) => tagMatches(r.tag_name_pattern, tag));
-      if (im) return `tag ${JSON.stringify(tag)} is immutable (tag rule ${JSON.stringify(im.tag_name_pattern)}): nobody may delete it`;
-      const p = deny.find((r) => tagMatches(r.tag_name_pattern, tag));
-      if (p) return `tag ${JSON.stringify(tag)} is protected (tag rule ${JSON.stringify(p.tag_name_pattern)}): deleting it needs ${levelName(p.minimum_access_level_for_delete ?? 0)}`;
+      const im = immutable.find((p) => tagMatches(p, tag));
+      if (im) return `tag ${JSON.stringify(tag)} is immutable (tag rule ${JSON.stringify(im)}): nobody may delete it`;
+      const p = deny.find((d) => tagMatches(d.pattern, tag));
+      if (p) return `tag ${JSON.stringify(tag)} is protected (tag rule ${JSON.stringify(p.pattern)})${p.needs ? `: deleting it needs ${levelName(p.needs)}` : ''}`;
       return undefined;
     },
   };
+}
+
+function guardOf(rules: readonly TagRuleRow[], protects: (r: TagRuleRow) => boolean): TagGuard {
+  // An immutable rule is stronger than any level: listed once, as immutable (the registry takes at most 5 patterns).
+  const deny = rules.filter((r) => !r.immutable && protects(r)).map((r) => ({ pattern: r.tag_name_pattern, needs: r.minimum_access_level_for_delete }));
+  return guard(
+    deny,
+    rules.filter((r) => r.immutable).map((r) => r.tag_name_pattern),
+  );
 }
 
 /** The guard for an actor with access `level` in the project (admins act as 60, above every rule). */
@@ -61,16 +74,8 @@ export async function cleanupTagGuard(q: Queryer, projectId: number): Promise<Ta
 
 /** Rebuilds a guard from the `meta` a queued job carries (the actor's patterns, computed when it was asked). */
 export function guardFromMeta(meta: AccessMeta | undefined): TagGuard {
-  const deny = meta?.tag_deny_access_patterns?.delete ?? [];
-  const immutable = meta?.tag_immutable_patterns ?? [];
-  return {
-    meta: meta ?? {},
-    refusal(tag) {
-      const im = immutable.find((p) => tagMatches(p, tag));
-      if (im) return `tag ${JSON.stringify(tag)} is immutable (tag rule ${JSON.stringify(im)})`;
-      const p = deny.find((pattern) => tagMatches(pattern, tag));
-      if (p) return `tag ${JSON.stringify(tag)} is protected (tag rule ${JSON.stringify(p)})`;
-      return undefined;
-    },
-  };
+  return guard(
+    (meta?.tag_deny_access_patterns?.delete ?? []).map((pattern) => ({ pattern })),
+    meta?.tag_immutable_patterns ?? [],
+  );
 }

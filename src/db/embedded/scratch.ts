@@ -9,10 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { migrateUp } from '../migrator.js';
 import { pgDatabase } from '../pg-database.js';
-import { acquireEmbeddedServer, type EmbeddedConnection, type EmbeddedServer } from './server.js';
+import { acquireEmbeddedServer, withAdminClient, type EmbeddedConnection, type EmbeddedServer } from './server.js';
 
 interface Scratch {
   readonly dir: string;
@@ -27,26 +26,14 @@ async function startScratch(): Promise<Scratch> {
   const dir = await mkdtemp(join(tmpdir(), 'wharf-memdb-'));
   await chmod(dir, 0o755); // as root, the server's own account must enter it
   const server = await acquireEmbeddedServer(join(dir, 'pg'));
-  await withAdmin(server.connection, (c) => c.query(`CREATE DATABASE ${TEMPLATE}`));
-  const db = pgDatabase({ ...poolOf(server.connection), database: TEMPLATE, max: 1 });
+  await withAdminClient(server.connection, (c) => c.query(`CREATE DATABASE ${TEMPLATE}`));
+  const db = pgDatabase({ ...server.connection, database: TEMPLATE, max: 1 });
   try {
     await migrateUp(db);
   } finally {
     await db.close();
   }
   return { dir, server, users: 0 };
-}
-
-const poolOf = (c: EmbeddedConnection): pg.PoolConfig => ({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database });
-
-async function withAdmin<T>(c: EmbeddedConnection, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(poolOf(c));
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A migrated, empty database of its own on the process's scratch server; `drop` removes it (and the server after the last). */
@@ -57,7 +44,7 @@ export async function scratchDatabase(): Promise<{ connection: EmbeddedConnectio
   s.users++;
   const name = `wharf_${randomBytes(6).toString('hex')}`;
   try {
-    await withAdmin(s.server.connection, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
+    await withAdminClient(s.server.connection, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
   } catch (err) {
     s.users--;
     throw err;
@@ -65,7 +52,7 @@ export async function scratchDatabase(): Promise<{ connection: EmbeddedConnectio
   return {
     connection: { ...s.server.connection, database: name },
     async drop() {
-      await withAdmin(s.server.connection, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withAdminClient(s.server.connection, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       if (--s.users > 0) return;
       scratch = undefined;
       await s.server.release();

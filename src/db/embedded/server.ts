@@ -188,16 +188,23 @@ async function startOrAttachLocked(dir: string, account: Account | undefined, lo
   return started;
 }
 
-/** initdb makes only `postgres`; Wharf's tables live in their own database. */
-async function ensureDatabase(c: EmbeddedConnection): Promise<void> {
+/** Runs `fn` on a single connection to the server's maintenance database (`postgres`), closed afterwards. */
+export async function withAdminClient<T>(c: EmbeddedConnection, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: 'postgres' });
   await client.connect();
   try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** initdb makes only `postgres`; Wharf's tables live in their own database. */
+async function ensureDatabase(c: EmbeddedConnection): Promise<void> {
+  await withAdminClient(c, async (client) => {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [c.database]);
     if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(c.database)}`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function ensurePassword(dir: string): Promise<string> {
@@ -311,16 +318,11 @@ async function waitReady(data: string, child: ChildProcess, logFile: string, pre
 async function othersGone(c: EmbeddedConnection): Promise<void> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
-    const client = new pg.Client({ host: c.host, port: c.port, user: c.user, password: c.password, database: 'postgres' });
-    try {
-      await client.connect();
+    const others = await withAdminClient(c, async (client) => {
       const r = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
-      if ((r.rows[0]?.n ?? 0) === 0) return;
-    } catch {
-      return;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+      return r.rows[0]?.n ?? 0;
+    }).catch(() => 0);
+    if (others === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
