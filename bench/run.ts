@@ -186,8 +186,9 @@ async function runRows(targets: Target[], ctx: Ctx): Promise<void> {
     process.stdout.write(`${line}\n`);
   }
   const finalPeak = rssPeakMiB(targets[0]?.pid as number);
-  const { pssMiB, rssMiB } = tree.stop();
+  const { pssMiB, rssMiB, breakdown } = tree.stop();
   process.stdout.write(`Wharf's process tree (supervisor, workers, embedded PostgreSQL) at its peak: ${pssMiB.toFixed(1)} MiB PSS (${rssMiB.toFixed(1)} MiB RSS summed, shared pages counted in every process)\n`);
+  process.stdout.write(`  PSS by process name at that peak (MiB): ${breakdown}\n`);
   process.stdout.write(`Wharf peak RSS (largest process): ${wharfPeak.toFixed(1)} MiB after the ${gib} GiB pushes, ${finalPeak.toFixed(1)} MiB over the whole run\n`);
 }
 

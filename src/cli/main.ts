@@ -59,6 +59,7 @@ const GROUPS: Record<string, () => Promise<(p: Command) => void>> = {
   admin: async () => (await import('./admin.js')).addAdminCommands,
   notifications: async () => (await import('./notifications.js')).addNotificationCommands,
   'garbage-collect': async () => (await import('./garbage-collect.js')).addGarbageCollectCommand,
+  geo: async () => (await import('./geo.js')).addGeoCommands,
 };
 const named = process.argv[2];
 for (const [group, load] of Object.entries(GROUPS)) {

@@ -26,6 +26,21 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Validates an already-parsed document (plus env overrides) into a Config. */
+/** Geo's keys that only make sense together. */
+function checkGeo(config: Config): string[] {
+  const geo = config.geo;
+  if (geo.role === 'none') return [];
+  const out: string[] = [];
+  if (!config.database.enabled) out.push('geo.role: Geo keeps its event log and sync state in the metadata database; set database.enabled: true');
+  if (config.controlplane.enabled === false || config.controlplane.standalone) out.push('geo.role: Geo runs in the control plane beside the registry; controlplane.enabled must not be false');
+  if (!config.auth?.token) out.push('geo.role: sites trust each other through signed tokens; configure token auth (auth: { token: {} } with the control plane in this process)');
+  if (geo.role === 'secondary') {
+    if (!geo.primary.api_url) out.push("geo.primary.api_url: a secondary needs the primary's control-plane URL");
+    if (!geo.primary.registry_url) out.push("geo.primary.registry_url: a secondary needs the primary's registry URL");
+  }
+  return out;
+}
+
 export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = {}): Config {
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new ConfigError(['(root): the configuration must be a mapping']);
@@ -47,6 +62,8 @@ export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = {}): Config {
     );
   }
   const config = result.data;
+  const geoProblems = checkGeo(config);
+  if (geoProblems.length > 0) throw new ConfigError(geoProblems);
   if (!config.storage.filesystem && !config.storage.inmemory) {
     (config.storage as { filesystem?: unknown }).filesystem = { rootdirectory: './data' };
   }

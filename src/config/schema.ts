@@ -6,18 +6,21 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-const duration = (def: string) =>
+const toMs = (v: string | number, ctx: z.RefinementCtx): number => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 30s, 10m, 24h)` });
+    return z.NEVER;
+  }
+  return ms;
+};
+const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs);
+/** A duration whose default depends on something else (resolved where it is used). */
+const optionalDuration = () =>
   z
     .union([z.string(), z.number()])
-    .default(def)
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 30s, 10m, 24h)` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+    .optional()
+    .transform((v, ctx) => (v === undefined ? undefined : toMs(v, ctx)));
 
 const bool = (def: boolean) => z.boolean().default(def);
 const regex = z.string().refine((p) => {
@@ -240,7 +243,13 @@ const database = section({
   sslkey: z.string().optional(),
   sslrootcert: z.string().optional(),
   connecttimeout: duration('0s'),
-  pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).default(20), maxlifetime: duration('0s'), maxidletime: duration('10m') }),
+  /**
+   * Pool per process. Unset `maxopen`/`maxidletime` take the mode's defaults
+   * (`db/open.ts`): 20 and 10m on an external server; 4 and 30s on the embedded
+   * one, where every backend is memory on the same machine and the in-process
+   * cache answers most reads without a query.
+   */
+  pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).optional(), maxlifetime: duration('0s'), maxidletime: optionalDuration() }),
   /**
    * Wharf's in-process cache of tag lookups and links, kept correct across
    * nodes by LISTEN/NOTIFY. LISTEN needs a session: turn it off behind a
@@ -357,6 +366,34 @@ const controlplane = section({
   jobbackoff: duration('1m'),
 });
 
+/**
+ * Geo (SPEC 7): this site's role among sites that each run a whole Wharf
+ * (registry, control plane, own metadata database) and share the token
+ * signing key pair, issuer and service. `role` is where a site starts; a
+ * promotion (`wharf geo promote`) is kept in the database and wins over it.
+ */
+const geo = section({
+  role: z.enum(['none', 'primary', 'secondary']).default('none'),
+  /** This site's name (unique among the sites). */
+  name: z.string().min(1).max(255).optional(),
+  /** On a secondary: where the primary's control plane (`/api/v4`) and registry (`/v2`) answer. */
+  primary: section({ api_url: z.url().optional(), registry_url: z.url().optional() }),
+  sync: section({
+    /** Repositories synced at once by this site. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** How often the whole primary catalog is compared with this site's (backfill and missed events). */
+    backfillinterval: duration('10m'),
+    /** Longest wait between two attempts on a failed repository (capped exponential backoff with jitter). */
+    maxbackoff: duration('1h'),
+    /** Hash every blob of a repository again at most this often (0s: every sync). */
+    verifyinterval: duration('24h'),
+    /** Replication paused (GitLab's `geo-replication-pause`): events are still read, nothing is copied, pulls go to the primary. */
+    paused: bool(false),
+  }),
+  /** On a secondary: what a pull of content this site has not synced yet gets (SPEC 7.5). */
+  secondary: section({ unsynced: z.enum(['proxy', 'redirect']).default('proxy') }),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z
@@ -375,6 +412,7 @@ export const configSchema = strict({
   auth: auth.optional(),
   notifications,
   controlplane,
+  geo,
 });
 
 /** A validated configuration, after defaults. */

@@ -23,14 +23,19 @@ import { listUsers } from './store/identity.js';
 import { recordRegistryEvents } from './api/events.js';
 import { cleanupJobHandler, startCleanupScheduler } from './cleanup/scheduler.js';
 import type { RegistryEvent } from '../notifications/event.js';
+import type { LocalListener } from '../notifications/notifier.js';
+import type { Registry } from 'prom-client';
+import { startGeo, type GeoRuntime } from './geo/runtime.js';
 
 /** A running control plane. */
 export interface ControlPlane {
   readonly services: ControlPlaneServices;
   /** Serves the request when its path is the control plane's; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
-  /** Records registry events handed over in-process (the registry in the same process). */
-  recordEvents(events: readonly RegistryEvent[]): Promise<void>;
+  /** Receives registry events in-process (the registry in the same process): pushes for container repository records; on a Geo primary, deletes and renames too. */
+  readonly eventListener: LocalListener;
+  /** Geo, when `geo.role` is set. */
+  readonly geo?: GeoRuntime | undefined;
   close(): Promise<void>;
 }
 
@@ -62,13 +67,22 @@ async function bootstrapRoot(db: Database, rootPassword: string | undefined, log
 }
 
 /** Builds and starts the control plane over `db`. */
-export async function startControlPlane(config: Config, db: Database, log: Logger, urls: ControlPlaneUrls, opts: { rootPassword?: string | undefined; runJobs?: boolean } = {}): Promise<ControlPlane> {
+export async function startControlPlane(
+  config: Config,
+  db: Database,
+  log: Logger,
+  urls: ControlPlaneUrls,
+  opts: { rootPassword?: string | undefined; runJobs?: boolean; geoLoops?: boolean; metrics?: Registry | undefined } = {},
+): Promise<ControlPlane> {
   const cp = config.controlplane;
   let key: Promise<SigningKey> | undefined;
   const signingKey = () => (key ??= loadSigningKey({ key: cp.key, certificate: cp.certificate, dir: keyDirectory(config) }));
   const issuer = new TokenIssuer(signingKey, cp.issuer, cp.service);
   const registry = new RegistryClient(() => urls.registryUrl(), issuer);
+  // Geo's loops run in one process per node (the first worker); every process serves its API and records its events.
+  const geo = config.geo.role === 'none' ? undefined : await startGeo(config, db, issuer, log, () => urls.registryUrl(), { runLoops: opts.runJobs !== false && opts.geoLoops !== false, metrics: opts.metrics });
   const services: ControlPlaneServices = {
+    geo,
     config,
     db,
     signingKey,
@@ -92,10 +106,15 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
 
   return {
     services,
-    async recordEvents(events) {
-      // Only pushes matter here; skip the work for pulls (the hot path).
-      const pushes = events.filter((e) => e.action === 'push' && e.target.tag !== undefined);
-      if (pushes.length > 0) await recordRegistryEvents(db, pushes);
+    geo,
+    eventListener: {
+      // Never pulls (the hot path); deletes and renames only for Geo's event log.
+      actions: new Set<RegistryEvent['action']>(geo ? ['push', 'delete', 'rename'] : ['push']),
+      async receive(events) {
+        const pushes = events.filter((e) => e.action === 'push' && e.target.tag !== undefined);
+        if (pushes.length > 0) await recordRegistryEvents(db, pushes);
+        await geo?.recordEvents(events);
+      },
     },
     handle(req, res, path) {
       if (path === '/jwt/auth') {
@@ -115,6 +134,7 @@ export async function startControlPlane(config: Config, db: Database, log: Logge
     async close() {
       stopScheduler();
       await jobs.stop();
+      await geo?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RegistryClient } from './registry-client.js';
 import type { SigningKey } from './signing-key.js';
 import type { TokenIssuer } from './token-issuer.js';
+import type { GeoRuntime } from './geo/runtime.js';
 
 /** The control plane's services. */
 export interface ControlPlaneServices {
@@ -17,4 +18,6 @@ export interface ControlPlaneServices {
   readonly log: Logger;
   /** The registry host users see (`host[:port]`), for image locations. */
   registryHost(): Promise<string>;
+  /** Geo, when `geo.role` is set. */
+  readonly geo?: GeoRuntime | undefined;
 }

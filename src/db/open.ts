@@ -66,7 +66,8 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
     release = server.release;
   }
   const p = config.database.pool;
-  const db = pgDatabase({ ...connection, max: p.maxopen, idleTimeoutMillis: p.maxidletime, ssl: false }, opts.metrics);
+  // Small by default: each backend is a process on this machine (the default mode's memory budget), and the cache answers most reads.
+  const db = pgDatabase({ ...connection, max: p.maxopen ?? 4, idleTimeoutMillis: p.maxidletime ?? 30_000, ssl: false }, opts.metrics);
   try {
     await migrateUp(db);
   } catch (err) {

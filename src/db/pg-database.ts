@@ -27,8 +27,8 @@ export function poolConfig(db: Config['database']): pg.PoolConfig {
     password: db.password,
     database: db.dbname,
     ssl,
-    max: db.pool.maxopen,
-    idleTimeoutMillis: db.pool.maxidletime,
+    max: db.pool.maxopen ?? 20,
+    idleTimeoutMillis: db.pool.maxidletime ?? 600_000,
     maxLifetimeSeconds: Math.floor(db.pool.maxlifetime / 1000),
     connectionTimeoutMillis: db.connecttimeout,
   };

@@ -12,7 +12,11 @@ import type { NotificationMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 
 /** An in-process receiver of events (the control plane in the same process); best effort, not queued. */
-export type LocalListener = (events: readonly RegistryEvent[]) => Promise<void>;
+export interface LocalListener {
+  /** The actions it wants (checked on hot paths before an event is built). */
+  readonly actions: ReadonlySet<RegistryEvent['action']>;
+  receive(events: readonly RegistryEvent[]): Promise<void>;
+}
 
 /** How long events wait in memory before they are written to the outbox. */
 const FLUSH_MS = 20;
@@ -46,7 +50,7 @@ export class Notifier {
 
   /** True when an event with this action would go anywhere (checked before an event is built, on hot paths). */
   wants(action: RegistryEvent['action']): boolean {
-    if (this.local.length > 0 && action === 'push') return true;
+    if (this.local.some((l) => l.actions.has(action))) return true;
     return this.endpoints.some((e) => !e.ignore.actions.includes(action));
   }
 
@@ -75,7 +79,8 @@ export class Notifier {
     this.flushing = this.flushing.then(async () => {
       if (events.length === 0) return;
       for (const listener of this.local) {
-        await listener(events).catch((err: unknown) => this.log.error({ err }, 'in-process event listener failed'));
+        const wanted = events.filter((ev) => listener.actions.has(ev.action));
+        if (wanted.length > 0) await listener.receive(wanted).catch((err: unknown) => this.log.error({ err }, 'in-process event listener failed'));
       }
       for (const e of this.endpoints) {
         const wanted = events.filter((ev) => !ignored(e, ev));

@@ -2,6 +2,7 @@
  * What a handler gets: the request and response, the matched route, the
  * services of the data plane, and a logger carrying the request id.
  */
+import type { GeoHook } from './geo.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { BlobContent } from '../core/blob-content.js';
@@ -34,6 +35,8 @@ export interface RegistryServices {
   readonly notifier?: Notifier | undefined;
   /** This node, as events name their source. */
   readonly eventSource?: EventSource | undefined;
+  /** Geo's hook (control/geo), when `geo.role` is set: refusals and forwarding on a secondary. */
+  readonly geo?: GeoHook | undefined;
 }
 
 /** One request in flight. */

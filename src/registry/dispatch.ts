@@ -15,6 +15,7 @@ import { grants } from '../auth/claims.js';
 import { gitlabRename, gitlabRepository, gitlabSubrepositories, gitlabTagDetail, gitlabTags } from './handlers/gitlab-v1.js';
 import type { GitlabMetadata } from '../metadata/gitlab.js';
 import { sendEmpty } from './context.js';
+import { throughGeo } from './geo.js';
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 
@@ -42,6 +43,12 @@ export async function dispatch(ctx: RequestContext, route: Route): Promise<void>
   if (WRITES.has(method) && ctx.services.config.storage.maintenance.readonly.enabled) {
     throw regErr('UNSUPPORTED', 'the registry is in read-only mode (storage.maintenance.readonly.enabled)');
   }
+  if (ctx.services.geo) return throughGeo(ctx, route, () => run(ctx, route, method));
+  return run(ctx, route, method);
+}
+
+/** The handler of a route and method. */
+async function run(ctx: RequestContext, route: Route, method: string): Promise<void> {
   switch (route.kind) {
     case 'base':
       return base(ctx);

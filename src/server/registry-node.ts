@@ -158,7 +158,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
           registryUrl: () => (cpConfig.registryurl ?? selfUrl).replace(/\/+$/, ''),
           registryHost: () => new URL(config.http.host ?? (selfUrl || publicBase())).host,
         },
-        { rootPassword: opts.rootPassword },
+        { rootPassword: opts.rootPassword, geoLoops: workerIndex() === 0, metrics: metrics.registry },
       );
     } else if (standalone) {
       throw new ConfigError(['controlplane.standalone: the control plane is disabled (controlplane.enabled: false)']);
@@ -166,12 +166,20 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     const realmBase = () => (cpConfig.externalurl ?? (cpConfig.addr ? cpUrl : (config.http.host ?? selfUrl))).replace(/\/+$/, '');
     const auth = standalone ? undefined : await buildTokenGuard(config, controlPlane, realmBase);
     // With the control plane in this process, push events reach it directly (no endpoint to configure).
-    const local = controlPlane && !standalone ? [controlPlane.recordEvents] : [];
+    const local = controlPlane && !standalone ? [controlPlane.eventListener] : [];
     notifier = standalone ? undefined : createNotifier(config, database, metrics.registry, log, workerIndex(), local);
     const instance = database ? await database.query<{ id: string }>('registry_instance', 'SELECT id FROM registry_instance LIMIT 1') : [];
     // Filled in once the node listens (the port is not known before).
     const eventSource = { addr: hostname(), instanceID: instance[0]?.id ?? randomUUID() };
-    const services: RegistryServices = { ...built.services, auth, notifier, eventSource };
+    const geoRuntime = controlPlane?.geo;
+    const geo = geoRuntime
+      ? {
+          primaryRegistryUrl: () => (geoRuntime.site.current.role === 'secondary' ? geoRuntime.site.current.primary?.registryUrl : undefined),
+          unsynced: config.geo.secondary.unsynced,
+          synced: (path: string) => geoRuntime.synced(path),
+        }
+      : undefined;
+    const services: RegistryServices = { ...built.services, auth, notifier, eventSource, geo };
 
     if (!standalone) await driver.health();
     health = startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver);

@@ -31,8 +31,10 @@ export async function spawnWharf(
   databaseYaml = '',
   storageYaml = `  filesystem:\n    rootdirectory: ${root}\n`,
   as?: { uid: number; gid: number },
+  /** A fixed port (a restart that keeps its address); a free one by default. */
+  port?: number,
 ): Promise<WharfProcess> {
-  const p = await freePort();
+  const p = port ?? (await freePort());
   const cfg = join(configDir, `wharf-${p}.yml`);
   await writeFile(
     cfg,
@@ -47,7 +49,9 @@ export async function spawnWharf(
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`wharf exited: ${stderr}`);
     try {
-      if ((await fetch(`${url}/v2/`)).ok) break;
+      // 401 with token auth on: up all the same.
+      const status = (await fetch(`${url}/v2/`)).status;
+      if (status === 200 || status === 401) break;
     } catch {
       if (i > 200) throw new Error(`wharf did not start: ${stderr}`);
     }

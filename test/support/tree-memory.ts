@@ -30,20 +30,28 @@ function descendants(root: number): number[] {
 const kib = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
 
 /** Starts sampling; `stop()` returns the peaks in MiB. */
-export function sampleTreeMemory(root: number): { stop(): { pssMiB: number; rssMiB: number } } {
+export function sampleTreeMemory(root: number): { stop(): { pssMiB: number; rssMiB: number; breakdown: string } } {
   let pss = 0;
   let rss = 0;
+  let breakdown = '';
   const sample = () => {
     let p = 0;
     let r = 0;
+    const parts = new Map<string, number>();
     for (const pid of descendants(root)) {
       try {
-        p += kib(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
-        r += kib(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+        const own = kib(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        p += own;
+        r += kib(status, 'VmRSS');
+        const comm = /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '?';
+        const name = comm === 'node' && pid !== root ? `node(${pid})` : comm;
+        parts.set(name, (parts.get(name) ?? 0) + own);
       } catch {
         // gone meanwhile
       }
     }
+    if (p / 1024 > pss) breakdown = [...parts].map(([name, k]) => `${name} ${(k / 1024).toFixed(1)}`).join(', ');
     pss = Math.max(pss, p / 1024);
     rss = Math.max(rss, r / 1024);
   };
@@ -53,7 +61,7 @@ export function sampleTreeMemory(root: number): { stop(): { pssMiB: number; rssM
     stop() {
       clearInterval(timer);
       sample();
-      return { pssMiB: pss, rssMiB: rss };
+      return { pssMiB: pss, rssMiB: rss, breakdown };
     },
   };
 }

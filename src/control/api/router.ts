@@ -17,11 +17,13 @@ import { registryRoutes } from './registry.js';
 import { settingsRoutes } from './settings.js';
 import { userRoutes } from './users.js';
 import { cleanupRoutes } from './cleanup.js';
+import { geoRoutes } from './geo.js';
+import { GEO_SITE_PREFIX, serveGeoSite } from './geo-site.js';
 
 /** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
 export type Route = readonly [string, RegExp, (ctx: ApiContext) => Promise<void>];
 
-const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes];
+const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes, ...geoRoutes];
 
 /** The API prefix. */
 export const API_PREFIX = '/api/v4';
@@ -33,6 +35,7 @@ export async function serveApi(req: IncomingMessage, res: ServerResponse, servic
   const log = services.log;
   try {
     if (path === EVENTS_PATH) return await receiveEvents(req, res, services.db, services.config.controlplane.notificationsecret, log);
+    if (path.startsWith(GEO_SITE_PREFIX)) return await serveGeoSite(req, res, url, path, services);
     if (path === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, openApiDocument(ROUTES));
     const matches = ROUTES.filter(([, re]) => re.test(path));
     if (matches.length === 0) throw new ApiError(404, '404 Not Found');

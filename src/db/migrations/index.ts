@@ -8,6 +8,7 @@ import { migration as createControlPlaneTables } from './20261123100000_create_c
 import { migration as createNotificationOutbox } from './20261123110000_create_notification_outbox.js';
 import { migration as createCleanupPolicies } from './20261123120000_create_cleanup_policies.js';
 import { migration as notifyMetadataChanges } from './20261201100000_notify_metadata_changes.js';
+import { migration as createGeoTables } from './20261201200000_create_geo_tables.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   createMetadataTables,
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createNotificationOutbox,
   createCleanupPolicies,
   notifyMetadataChanges,
+  createGeoTables,
 ];

@@ -9,6 +9,7 @@ import { isValidName } from '../../oci/names.js';
 import { parseContentRange } from '../range.js';
 import { sendEmpty, urlFor, type RequestContext } from '../context.js';
 import { eventUrl, notify } from '../notify.js';
+import { isReplication } from '../geo.js';
 
 /** A blob push event (Distribution reports blobs as application/octet-stream). */
 function blobPushed(ctx: RequestContext, name: string, digest: string, size: number, from?: string): void {
@@ -37,14 +38,16 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
   if (mount !== null) {
     const digest = tryParseDigest(mount);
     // A mount that cannot happen is not an error: the client gets a session to push into (OCI 1.1).
-    const size = digest && from && isValidName(from) && (await metadata.isBlobLinked(from, digest)) ? await content.size(digest) : undefined;
+    // Geo's sync may mount without `from` (OCI 1.1 lets a registry find the blob itself): a user's token never can.
+    const fromAnywhere = from === null && isReplication(ctx);
+    const size = digest && (fromAnywhere || (from && isValidName(from) && (await metadata.isBlobLinked(from, digest)))) ? await content.size(digest) : undefined;
     if (digest && size !== undefined) {
       await metadata.linkBlob(name, digest, size, async () => {
         if ((await content.size(digest)) === undefined) throw regErr('BLOB_UNKNOWN', 'the blob to mount was removed', { digest: digest.value });
       });
       ctx.req.resume();
       sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
-      blobPushed(ctx, name, digest.value, size, from as string);
+      blobPushed(ctx, name, digest.value, size, from ?? undefined);
       return;
     }
   }
