@@ -128,8 +128,9 @@ export class UploadService {
    * Appends the final chunk (if any), verifies `digest` against every byte
    * received, then makes the blob visible in `name`. On mismatch the session
    * is discarded, as Distribution does, and nothing becomes visible.
+   * An identical blob already stored is kept (dedup) unless `replace`.
    */
-  complete(name: string, id: string, digest: Digest, body?: Readable, opts: AppendOptions = {}): Promise<{ size: number }> {
+  complete(name: string, id: string, digest: Digest, body?: Readable, opts: AppendOptions & { readonly replace?: boolean } = {}): Promise<{ size: number }> {
     const key = `${name}\0${id}`;
     return this.lock.run(key, async () => {
       let session = await this.get(name, id);
@@ -143,7 +144,8 @@ export class UploadService {
         throw regErr('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.value, actual: `${digest.algorithm}:${actual}` });
       }
       await this.metadata.linkBlob(name, digest, session.offset, async () => {
-        if ((await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
+        // `replace`: the stored bytes are suspect (a repair); the verified upload takes their place atomically.
+        if (opts.replace || (await this.content.size(digest)) === undefined) await this.content.adopt(uploadDataPath(name, id), digest);
       });
       await this.discard(name, id);
       return { size: session.offset };

@@ -72,9 +72,9 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 /** The sync row of a repository on a secondary, once its state is `state`. */
 function syncedOn(s: Site, path: string, state = 2, since?: string) {
   return until(`${path} in state ${state} on ${s.name}`, async () => {
-    const rows = (await api(s, 'GET', `/geo/repositories?per_page=100&state=${state}`)).body as Array<{ path: string; last_synced_at: string | null; verified_at: string | null }>;
+    const rows = (await api(s, 'GET', '/geo/repositories?per_page=100')).body as Array<{ path: string; state: number; last_synced_at: string | null; verified_at: string | null; last_sync_failure: string | null }>;
     const row = rows.find((r) => r.path === path);
-    if (!row) return undefined;
+    if (!row || row.state !== state) throw new Error(`last seen: ${JSON.stringify(row ?? 'no row')}`);
     if (since && !(row.last_synced_at && row.last_synced_at > since)) return undefined;
     return row;
   });
@@ -189,9 +189,10 @@ describe('Geo replication between real sites', { skip, timeout: 600_000 }, () =>
     // The whole repository: its manifest by digest removes the last tag with it.
     const gone = await registry(a, 'DELETE', `/v2/shop/moving/manifests/${moved}`, 'repository:shop/moving:delete');
     assert.equal(gone.status, 202);
-    await until('shop/moving gone from site-b', async () => {
-      const rows = (await api(b, 'GET', '/geo/repositories?per_page=100')).body as Array<{ path: string }>;
-      if (rows.some((r) => r.path === 'shop/moving')) return undefined;
+    await until('shop/moving emptied on site-b', async () => {
+      const tags = await registry(b, 'GET', '/v2/shop/moving/tags/list', 'repository:shop/moving:pull');
+      const body = (await tags.json()) as { tags?: string[] | null; errors?: unknown };
+      if (tags.status === 200 && (body.tags ?? []).length > 0) return undefined;
       const res = await fetch(`${b.proc.url}/v2/shop/moving/manifests/${moved}`, { method: 'HEAD', headers: { Authorization: `Bearer ${await registryToken(b, 'repository:shop/moving:pull')}`, 'X-No': '1' } });
       // Forwarded to the primary (not held here), which has it no longer either.
       return res.status === 404 ? true : undefined;

@@ -8,7 +8,7 @@
  */
 import { pause, type GeoContext } from './context.js';
 import { fetchEvents } from './site-api.js';
-import { addMissing, knownPaths, markChanged, saveCursor, siteState } from './store.js';
+import { addMissing, knownPaths, markChanged, pruneRows, saveCursor, siteState } from './store.js';
 
 const POLL_SECONDS = 20;
 
@@ -108,8 +108,10 @@ export class EventFollower {
     const onPrimary = new Set(primary);
     const known = await knownPaths(this.ctx.db);
     const stray = new Map<string, string[]>();
-    for (const path of await this.ctx.local.catalog()) if (!onPrimary.has(path) && !known.has(path)) stray.set(path, []);
+    const here = await this.ctx.local.catalog();
+    for (const path of here) if (!onPrimary.has(path) && !known.has(path)) stray.set(path, []);
     await markChanged(this.ctx.db, stray);
+    await pruneRows(this.ctx.db, [...new Set([...primary, ...here])]);
     if (added + stray.size > 0) {
       this.ctx.log.info({ added, stray: stray.size }, 'geo: backfill found repositories to sync');
       this.poke();

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pause, type GeoContext } from './context.js';
-import { claimDue, failSync, finishSync, removeRow, type RepositoryRegistryRow } from './store.js';
+import { claimDue, failSync, finishSync, type RepositoryRegistryRow } from './store.js';
 import { syncRepository, VerificationError } from './sync.js';
 
 const LEASE_SECONDS = 600;
@@ -76,8 +76,8 @@ export class SyncScheduler {
     const hashBlobs = row.verified_at === null || Date.now() - new Date(row.verified_at).getTime() >= every;
     try {
       const out = await syncRepository(this.ctx.primaryRegistry(), this.ctx.local, row.path, { pendingDeletes: row.pending_deletes, hashBlobs });
-      if (out.removed) await removeRow(db, row.path, row.event_seq);
-      else await finishSync(db, row.path, row.event_seq, out.handledDeletes, { checksum: out.checksum, verified: out.verified });
+      // A repository the primary emptied or deleted stays, synced and empty, until a backfill finds it gone from both catalogs.
+      await finishSync(db, row.path, row.event_seq, out.handledDeletes, { checksum: out.checksum, verified: out.verified });
       metrics.syncs.inc({ result: 'synced' });
       metrics.bytes.inc(out.bytesCopied);
       log.debug({ repository: row.path, ...out }, 'geo: repository synced');

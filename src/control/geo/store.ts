@@ -245,11 +245,10 @@ export async function failSync(db: Queryer, path: string, reason: string, delayM
   );
 }
 
-/** Forgets a repository the primary no longer has (unless an event came meanwhile). */
-export async function removeRow(db: Queryer, path: string, seq: number): Promise<void> {
-  const gone = await db.query('geo_remove_row', 'DELETE FROM geo_container_repository_registry WHERE path = $1 AND event_seq = $2 RETURNING path', [path, seq]);
-  // An event arrived during the sync (pushed again): sync once more.
-  if (gone.length === 0) await db.query('geo_remove_row_retry', 'UPDATE geo_container_repository_registry SET state = 0, retry_at = now(), lease_owner = NULL, lease_until = NULL WHERE path = $1', [path]);
+/** Forgets synced rows of repositories that are in neither catalog any more (deleted, or renamed away, on both sites). */
+export async function pruneRows(db: Queryer, keep: readonly string[]): Promise<number> {
+  const rows = await db.query('geo_prune_rows', 'DELETE FROM geo_container_repository_registry WHERE state = 2 AND NOT (path = ANY($1::text[])) RETURNING path', [keep]);
+  return rows.length;
 }
 
 /** Resync: one repository (true when known) or every one; `verify` forces a full re-hash. */

@@ -42,8 +42,8 @@ export async function syncRepository(primary: SiteRegistry, local: SiteRegistry,
   const primaryTags = await primary.tags(path);
   const localTags = (await local.tags(path)) ?? new Map<string, string>();
   let tagsDeleted = 0;
-  if (!primaryTags) {
-    // Deleted (or renamed away) on the primary: so here, tags first, then the manifests they named.
+  if (!primaryTags || primaryTags.size === 0) {
+    // Deleted (or renamed away, or its last tag deleted) on the primary: so here, tags first, then the manifests they named.
     const digests = new Set(localTags.values());
     for (const tag of localTags.keys()) if (await local.deleteManifest(path, tag)) tagsDeleted++;
     for (const d of new Set([...digests, ...opts.pendingDeletes])) await local.deleteManifest(path, d).catch(() => false);

@@ -57,7 +57,7 @@ export async function startUpload(ctx: RequestContext, name: string): Promise<vo
     const session = await uploads.start(name, { monolithic: true });
     let size: number;
     try {
-      ({ size } = await uploads.complete(name, session.id, digest, ctx.req, { length: contentLength(ctx) }));
+      ({ size } = await uploads.complete(name, session.id, digest, ctx.req, { length: contentLength(ctx), replace: isReplication(ctx) }));
     } catch (err) {
       await uploads.cancel(name, session.id).catch(() => undefined);
       throw err;
@@ -104,7 +104,7 @@ export async function completeUpload(ctx: RequestContext, name: string, id: stri
   const range = header !== undefined ? parseContentRange(header) : undefined;
   const length = contentLength(ctx);
   const hasBody = (length !== undefined && length > 0) || ctx.req.headers['transfer-encoding'] !== undefined;
-  const { size } = await ctx.services.uploads.complete(name, id, digest, hasBody ? ctx.req : undefined, { start: range?.start, length });
+  const { size } = await ctx.services.uploads.complete(name, id, digest, hasBody ? ctx.req : undefined, { start: range?.start, length, replace: isReplication(ctx) });
   sendEmpty(ctx.res, 201, { Location: urlFor(ctx, `/v2/${name}/blobs/${digest.value}`), 'Docker-Content-Digest': digest.value });
   blobPushed(ctx, name, digest.value, size);
 }
