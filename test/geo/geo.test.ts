@@ -17,6 +17,8 @@ import { freePort } from '../support/distribution.js';
 import { OciLayout } from '../support/oci-layout.js';
 import { spawnWharf, type WharfProcess } from '../support/process.js';
 import { tempDir } from '../support/temp.js';
+import { loadSigningKey } from '../../src/control/signing-key.js';
+import { TokenIssuer } from '../../src/control/token-issuer.js';
 import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 
 const skip = requireCommand('skopeo');
@@ -196,6 +198,27 @@ describe('Geo replication between real sites', { skip, timeout: 600_000 }, () =>
       const res = await fetch(`${b.proc.url}/v2/shop/moving/manifests/${moved}`, { method: 'HEAD', headers: { Authorization: `Bearer ${await registryToken(b, 'repository:shop/moving:pull')}`, 'X-No': '1' } });
       // Forwarded to the primary (not held here), which has it no longer either.
       return res.status === 404 ? true : undefined;
+    });
+  });
+
+  it('a rename on the primary (/gitlab/v1) moves the repository on the secondary', async () => {
+    const [a, b] = [sites.get('site-a')!, sites.get('site-b')!];
+    const pushed = await skopeoCopy(`oci:${layout.dir}:v1`, `docker://${a.proc.host}/shop/app/web:v1`, ROOT_DEST);
+    await syncedOn(b, 'shop/app/web');
+    // The control plane's own kind of token (namespace wildcard), which /jwt/auth never gives a client.
+    const issuer = new TokenIssuer(() => loadSigningKey({ key: key.key, certificate: key.certificate, dir: work }), 'wharf-issuer', 'container_registry');
+    const access = ['shop/app/web', 'shop/app/web/*'].map((name) => ({ type: 'repository', name, actions: ['push', 'pull'] }));
+    const { token } = await issuer.issue({ subject: 'root', authType: 'gitlab_or_ldap', access, lifetimeSeconds: 300 });
+    const res = await fetch(`${a.proc.url}/gitlab/v1/repositories/shop/app/web/?dry_run=false`, { method: 'PATCH', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'site' }) });
+    assert.equal(res.status, 204, await res.text());
+    await syncedOn(b, 'shop/app/site');
+    const head = await registry(b, 'HEAD', '/v2/shop/app/site/manifests/v1', 'repository:shop/app/site:pull', { Accept: 'application/vnd.oci.image.manifest.v1+json' });
+    assert.equal(head.headers.get('docker-content-digest'), pushed);
+    assert.equal(head.headers.get('x-wharf-geo'), null);
+    await until('shop/app/web emptied on site-b', async () => {
+      const tags = await registry(b, 'GET', '/v2/shop/app/web/tags/list', 'repository:shop/app/web:pull');
+      const body = (await tags.json()) as { tags?: string[] | null };
+      return tags.status !== 200 || (body.tags ?? []).length === 0 ? true : undefined;
     });
   });
 
