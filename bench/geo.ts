@@ -28,7 +28,17 @@ await generateKeyFiles(keyDir, 2048);
 const keyFile = join(keyDir, 'token.key');
 const certFile = join(keyDir, 'token.crt');
 const issuer = new TokenIssuer(() => loadSigningKey({ key: keyFile, certificate: certFile, dir: keyDir }), 'wharf-issuer', 'container_registry');
-const token = (await issuer.issue({ subject: 'root', authType: 'gitlab_or_ldap', access: [{ type: 'repository', name: 'bench/*', actions: ['push', 'pull'] }, { type: 'registry', name: 'catalog', actions: ['*'] }], lifetimeSeconds: 3600 })).token;
+const token = (
+  await issuer.issue({
+    subject: 'root',
+    authType: 'gitlab_or_ldap',
+    access: [
+      { type: 'repository', name: 'bench/*', actions: ['push', 'pull'] },
+      { type: 'registry', name: 'catalog', actions: ['*'] },
+    ],
+    lifetimeSeconds: 3600,
+  })
+).token;
 const auth = { Authorization: `Bearer ${token}` };
 const basic = { Authorization: `Basic ${Buffer.from(`root:${PASSWORD}`).toString('base64')}` };
 process.env.WHARF_ROOT_PASSWORD = PASSWORD;
@@ -47,7 +57,7 @@ async function pushBlob(base: string, repo: string, data: Buffer): Promise<strin
   const start = await ok(await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth }), 202, 'start');
   const loc = new URL(start.headers.get('location') as string, base);
   loc.searchParams.set('digest', digest);
-  await ok(await fetch(loc, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: data as unknown as BodyInit }), 201, "put blob");
+  await ok(await fetch(loc, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: data as unknown as BodyInit }), 201, 'put blob');
   return digest;
 }
 
@@ -56,8 +66,15 @@ async function pushImage(base: string, repo: string, tag: string, layerBytes: nu
   const layer = randomBytes(layerBytes);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] }, created: new Date().toISOString() }));
   const [l, c] = await Promise.all([pushBlob(base, repo, layer), pushBlob(base, repo, config)]);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c, size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l, size: layer.length }] }));
-  await ok(await fetch(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'Content-Type': OCI }, body: manifest as unknown as BodyInit }), 201, "put manifest");
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l, size: layer.length }],
+    }),
+  );
+  await ok(await fetch(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'Content-Type': OCI }, body: manifest as unknown as BodyInit }), 201, 'put manifest');
   return sha(manifest);
 }
 
@@ -70,7 +87,14 @@ async function servedLocally(base: string, repo: string, tag: string, digest: st
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
 
 const a = await site('site-a', '  role: primary\n');
-const group = await ok(await fetch(`${a.url}/api/v4/groups`, { method: 'POST', headers: { ...basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ path: 'bench' }) }), 201, 'group');
+// The first admin is created by each worker as it starts: wait for it.
+let group: Response;
+for (let i = 0; ; i++) {
+  group = await fetch(`${a.url}/api/v4/groups`, { method: 'POST', headers: { ...basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ path: 'bench' }) });
+  if (group.status !== 401 || i > 100) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+await ok(group, 201, 'group');
 const gid = ((await group.json()) as { id: number }).id;
 await ok(await fetch(`${a.url}/api/v4/projects`, { method: 'POST', headers: { ...basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ path: 'app', namespace_id: gid }) }), 201, 'project');
 const b = await site('site-b', secondaryOf(a));

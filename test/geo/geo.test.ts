@@ -209,7 +209,11 @@ describe('Geo replication between real sites', { skip, timeout: 600_000 }, () =>
     const issuer = new TokenIssuer(() => loadSigningKey({ key: key.key, certificate: key.certificate, dir: work }), 'wharf-issuer', 'container_registry');
     const access = ['shop/app/web', 'shop/app/web/*'].map((name) => ({ type: 'repository', name, actions: ['push', 'pull'] }));
     const { token } = await issuer.issue({ subject: 'root', authType: 'gitlab_or_ldap', access, lifetimeSeconds: 300 });
-    const res = await fetch(`${a.proc.url}/gitlab/v1/repositories/shop/app/web/?dry_run=false`, { method: 'PATCH', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'site' }) });
+    const res = await fetch(`${a.proc.url}/gitlab/v1/repositories/shop/app/web/?dry_run=false`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'site' }),
+    });
     assert.equal(res.status, 204, await res.text());
     await syncedOn(b, 'shop/app/site');
     const head = await registry(b, 'HEAD', '/v2/shop/app/site/manifests/v1', 'repository:shop/app/site:pull', { Accept: 'application/vnd.oci.image.manifest.v1+json' });
