@@ -61,11 +61,13 @@ async function pushBlob(base: string, repo: string, data: Buffer): Promise<strin
   return digest;
 }
 
-/** A small image with its own layer; returns the manifest digest. */
+/** An image with its own random layer; returns the manifest digest (and the layer's, in `lastLayer`). */
+let lastLayer = '';
 async function pushImage(base: string, repo: string, tag: string, layerBytes: number): Promise<string> {
   const layer = randomBytes(layerBytes);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] }, created: new Date().toISOString() }));
   const [l, c] = await Promise.all([pushBlob(base, repo, layer), pushBlob(base, repo, config)]);
+  lastLayer = l;
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -130,9 +132,8 @@ const bytes = REPOS * (LAYER + 300) + PUSHES * 4400;
 process.stdout.write(`backfill of ${total} repositories: ${secs.toFixed(1)} s, ${((total / secs) * 60).toFixed(0)} repositories/min, ${(bytes / 1048576 / secs).toFixed(1)} MB/s\n`);
 
 // 3. Pulls from the secondary and the primary: a 64 MiB blob ×16 in parallel, manifest GETs for 5 s with 32 connections.
-const big = randomBytes(64 * 1048576);
-const bigDigest = await pushBlob(a.url, 'bench/app/big', big);
-const m = await pushImage(a.url, 'bench/app/big', 'v1', 1024);
+const m = await pushImage(a.url, 'bench/app/big', 'v1', 64 * 1048576);
+const bigDigest = lastLayer;
 while (!(await servedLocally(b.url, 'bench/app/big', 'v1', m))) await new Promise((r) => setTimeout(r, 20));
 await fetch(`${b.url}/v2/bench/app/big/blobs/${bigDigest}`, { method: 'HEAD', headers: auth });
 for (const [label, base] of [
