@@ -394,6 +394,12 @@ const geo = section({
   secondary: section({ unsynced: z.enum(['proxy', 'redirect']).default('proxy') }),
 });
 
+/** Container virtual registries (SPEC 8). */
+const virtualRegistries = section({
+  /** Let upstream URLs point at loopback, link-local or private addresses (tests, internal mirrors); refused otherwise (SSRF). */
+  allow_private_upstreams: bool(false),
+});
+
 /** The whole configuration file. */
 export const configSchema = strict({
   version: z
@@ -413,6 +419,7 @@ export const configSchema = strict({
   notifications,
   controlplane,
   geo,
+  virtual_registries: virtualRegistries,
 });
 
 /** A validated configuration, after defaults. */

@@ -26,6 +26,7 @@ import type { RegistryEvent } from '../notifications/event.js';
 import type { LocalListener } from '../notifications/notifier.js';
 import type { Registry } from 'prom-client';
 import { startGeo, type GeoRuntime } from './geo/runtime.js';
+import { secretBoxFor } from '../virtual/credentials.js';
 
 /** A running control plane. */
 export interface ControlPlane {
@@ -83,6 +84,8 @@ export async function startControlPlane(
   const geo = config.geo.role === 'none' ? undefined : await startGeo(config, db, issuer, log, () => urls.registryUrl(), { runLoops: opts.runJobs !== false && opts.geoLoops !== false, metrics: opts.metrics });
   const services: ControlPlaneServices = {
     geo,
+    // Not under the key directory: a directory there means "keys exist" to loadSigningKey.
+    secretBox: secretBoxFor(config.http.secret, join(keyDirectory(config), '..', 'secrets')),
     config,
     db,
     signingKey,

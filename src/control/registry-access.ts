@@ -13,7 +13,9 @@ import { effectiveLevel, registryActions, type RegistryAction } from './abilitie
 import { isAdmin, userOf, type Principal } from './principal.js';
 import { listTagRules } from './store/registry-records.js';
 import type { ProjectRow, SettingsRow } from './store/rows.js';
-import { projectAccessLevel, projectForRepository } from './store/tenancy.js';
+import { namespaceAccessLevel, projectAccessLevel, projectForRepository } from './store/tenancy.js';
+import { parseVirtualName } from '../virtual/names.js';
+import { registryById } from '../virtual/store.js';
 
 async function rootNamespaceId(q: Queryer, project: ProjectRow): Promise<number> {
   const [row] = await q.query<{ id: string }>(
@@ -40,6 +42,16 @@ async function metaFor(q: Queryer, project: ProjectRow, level: number, actions: 
   return meta;
 }
 
+/** Pull through a virtual registry (SPEC 8.2): Guest or more on its group, or an admin; a PAT needs api or read_virtual_registry. */
+async function mayPullVirtual(q: Queryer, principal: Principal, registryId: number): Promise<boolean> {
+  const user = userOf(principal);
+  if (!user) return false;
+  if (principal.kind === 'user' && principal.scopes && !principal.scopes.some((s) => s === 'api' || s === 'read_virtual_registry')) return false;
+  const registry = await registryById(q, registryId);
+  if (!registry) return false;
+  return isAdmin(principal) || (await namespaceAccessLevel(q, registry.group_id, user.id)) >= 10;
+}
+
 /** The access entries to grant `principal` for `scopes`. */
 export async function grantAccess(q: Queryer, principal: Principal, scopes: readonly Scope[], settings: SettingsRow): Promise<AccessEntry[]> {
   const out: AccessEntry[] = [];
@@ -52,6 +64,13 @@ export async function grantAccess(q: Queryer, principal: Principal, scopes: read
     }
     // Namespace wildcards are for the control plane's own calls, not for clients.
     if (scope.name.endsWith('/*')) continue;
+    const virtual = parseVirtualName(scope.name);
+    if (virtual) {
+      if (scope.actions.includes('pull') || scope.actions.includes('*')) {
+        if (await mayPullVirtual(q, principal, virtual.registryId)) out.push({ type: 'repository', name: scope.name, actions: ['pull'] });
+      }
+      continue;
+    }
     const project = await projectForRepository(q, scope.name);
     if (!project) continue;
     const user = userOf(principal);

@@ -6,6 +6,7 @@ import type { RegistryClient } from './registry-client.js';
 import type { SigningKey } from './signing-key.js';
 import type { TokenIssuer } from './token-issuer.js';
 import type { GeoRuntime } from './geo/runtime.js';
+import type { SecretBox } from '../virtual/credentials.js';
 
 /** The control plane's services. */
 export interface ControlPlaneServices {
@@ -18,6 +19,8 @@ export interface ControlPlaneServices {
   readonly log: Logger;
   /** The registry host users see (`host[:port]`), for image locations. */
   registryHost(): Promise<string>;
+  /** Seals upstream passwords of virtual registries (virtual/credentials.ts). */
+  readonly secretBox: SecretBox;
   /** Geo, when `geo.role` is set. */
   readonly geo?: GeoRuntime | undefined;
 }

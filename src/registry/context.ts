@@ -3,6 +3,7 @@
  * services of the data plane, and a logger carrying the request id.
  */
 import type { GeoHook } from './geo.js';
+import type { VirtualHook } from './virtual.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { BlobContent } from '../core/blob-content.js';
@@ -37,6 +38,8 @@ export interface RegistryServices {
   readonly eventSource?: EventSource | undefined;
   /** Geo's hook (control/geo), when `geo.role` is set: refusals and forwarding on a secondary. */
   readonly geo?: GeoHook | undefined;
+  /** Container virtual registries (virtual/), in database mode with the control plane. */
+  readonly virtual?: VirtualHook | undefined;
 }
 
 /** One request in flight. */

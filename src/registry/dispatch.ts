@@ -16,6 +16,7 @@ import { gitlabRename, gitlabRepository, gitlabSubrepositories, gitlabTagDetail,
 import type { GitlabMetadata } from '../metadata/gitlab.js';
 import { sendEmpty } from './context.js';
 import { throughGeo } from './geo.js';
+import { serveVirtual } from './virtual.js';
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
 
@@ -43,6 +44,7 @@ export async function dispatch(ctx: RequestContext, route: Route): Promise<void>
   if (WRITES.has(method) && ctx.services.config.storage.maintenance.readonly.enabled) {
     throw regErr('UNSUPPORTED', 'the registry is in read-only mode (storage.maintenance.readonly.enabled)');
   }
+  if (ctx.services.virtual && (await serveVirtual(ctx, route))) return;
   if (ctx.services.geo) return throughGeo(ctx, route, () => run(ctx, route, method));
   return run(ctx, route, method);
 }

@@ -31,6 +31,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../storage/driver.js';
 import type { Database } from '../db/queryer.js';
+import { virtualHook } from '../virtual/hook.js';
 
 /** A running registry node. */
 export interface RegistryNode {
@@ -179,7 +180,9 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
           synced: (path: string) => geoRuntime.synced(path),
         }
       : undefined;
-    const services: RegistryServices = { ...built.services, auth, notifier, eventSource, geo };
+    // Virtual registries need the database (their tables) and the control plane (their API and tokens).
+    const virtual = database && controlPlane ? virtualHook(database, built.services.content, driver, controlPlane.services.secretBox, metrics.registry) : undefined;
+    const services: RegistryServices = { ...built.services, auth, notifier, eventSource, geo, virtual };
 
     if (!standalone) await driver.health();
     health = startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver);

@@ -9,6 +9,7 @@ import { migration as createNotificationOutbox } from './20261123110000_create_n
 import { migration as createCleanupPolicies } from './20261123120000_create_cleanup_policies.js';
 import { migration as notifyMetadataChanges } from './20261201100000_notify_metadata_changes.js';
 import { migration as createGeoTables } from './20261201200000_create_geo_tables.js';
+import { migration as createVirtualRegistries } from './20261201300000_create_virtual_registries.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   createMetadataTables,
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createCleanupPolicies,
   notifyMetadataChanges,
   createGeoTables,
+  createVirtualRegistries,
 ];

@@ -1,0 +1,64 @@
+/**
+ * The registry's hook for container virtual registries (SPEC 8.2): names
+ * `virtual_registries/container/<id>/<image>` are pulled through the
+ * virtual registry's upstreams (`virtual/`, handed in by the server as
+ * `VirtualHook`); only manifest and blob GET and HEAD exist there.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseDigest } from '../oci/digest.js';
+import { regErr } from '../oci/errors.js';
+import type { RequestContext } from './context.js';
+import type { Route } from './routes.js';
+
+/** What the pull-through cache answers. */
+export interface VirtualAnswer {
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | Readable | { readonly stored: string; readonly size: number };
+}
+
+/** The pull-through cache as the registry sees it. */
+export interface VirtualHook {
+  parse(name: string): { registryId: number; image: string } | undefined;
+  manifest(registryId: number, image: string, reference: string, accept: string | undefined): Promise<VirtualAnswer>;
+  blob(registryId: number, image: string, digest: string, method: 'GET' | 'HEAD'): Promise<VirtualAnswer>;
+}
+
+/** Serves a request on a virtual registry name; false when the name is an ordinary one. */
+export async function serveVirtual(ctx: RequestContext, route: Route): Promise<boolean> {
+  const hook = ctx.services.virtual;
+  if (!hook || !('name' in route)) return false;
+  const v = hook.parse(route.name);
+  if (!v) return false;
+  const method = ctx.req.method as string;
+  if (method !== 'GET' && method !== 'HEAD') throw regErr('UNSUPPORTED', 'a virtual registry is read-only: only pulls (GET and HEAD of manifests and blobs)');
+  let answer: VirtualAnswer;
+  if (route.kind === 'manifest') answer = await hook.manifest(v.registryId, v.image, route.reference, ctx.req.headers.accept);
+  else if (route.kind === 'blob') answer = await hook.blob(v.registryId, v.image, route.digest, method);
+  else throw regErr('UNSUPPORTED', 'a virtual registry serves manifests and blobs only');
+  const body = answer.body;
+  if (Buffer.isBuffer(body)) {
+    ctx.res.writeHead(200, answer.headers);
+    ctx.res.end(method === 'HEAD' ? undefined : body);
+    return true;
+  }
+  if (body instanceof Readable) {
+    ctx.res.writeHead(200, answer.headers);
+    if (method === 'HEAD') {
+      body.destroy();
+      ctx.res.end();
+      return true;
+    }
+    await pipeline(body, ctx.res).catch(() => undefined);
+    return true;
+  }
+  ctx.res.writeHead(200, answer.headers);
+  if (method === 'HEAD' || body.size === 0) {
+    ctx.res.end();
+    return true;
+  }
+  // [start, end) and not ended by sendTo.
+  await ctx.services.content.sendTo(parseDigest(body.stored), 0, body.size, ctx.res);
+  ctx.res.end();
+  return true;
+}

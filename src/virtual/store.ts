@@ -1,0 +1,221 @@
+/** SQL on the virtual registry tables (migration 20261201300000). The control plane's API and the pull path both use it. */
+import type { Queryer } from '../db/queryer.js';
+
+export interface VirtualRegistryRow {
+  readonly id: number;
+  readonly group_id: number;
+  readonly name: string;
+  readonly description: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface UpstreamRow {
+  readonly id: number;
+  readonly group_id: number;
+  readonly url: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly cache_validity_hours: number;
+  readonly username: string | null;
+  readonly password_encrypted: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface LinkedUpstream extends UpstreamRow {
+  readonly position: number;
+  readonly registry_upstream_id: number;
+}
+
+export interface CacheEntryRow {
+  readonly id: number;
+  readonly upstream_id: number;
+  readonly relative_path: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly content_type: string;
+  readonly upstream_checked_at: string;
+  readonly downloads_count: number;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+const n = <T extends object>(row: T, ...keys: string[]): T => {
+  const out = { ...row } as Record<string, unknown>;
+  for (const k of keys) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
+  return out as T;
+};
+const reg = (r: VirtualRegistryRow) => n(r, 'id', 'group_id');
+const up = <T extends UpstreamRow>(r: T) => n(r, 'id', 'group_id', 'position', 'registry_upstream_id');
+const entry = (r: CacheEntryRow) => n(r, 'id', 'upstream_id', 'size', 'downloads_count');
+
+// ---- registries ----
+
+export async function registriesOfGroup(q: Queryer, groupId: number): Promise<VirtualRegistryRow[]> {
+  return (await q.query<VirtualRegistryRow>('vr_registries_of_group', 'SELECT * FROM virtual_registries_container_registries WHERE group_id = $1 ORDER BY id', [groupId])).map(reg);
+}
+
+export async function registryById(q: Queryer, id: number): Promise<VirtualRegistryRow | undefined> {
+  const r = (await q.query<VirtualRegistryRow>('vr_registry', 'SELECT * FROM virtual_registries_container_registries WHERE id = $1', [id]))[0];
+  return r ? reg(r) : undefined;
+}
+
+export async function insertRegistry(q: Queryer, r: { group_id: number; name: string; description: string | null }): Promise<VirtualRegistryRow | undefined> {
+  const row = (
+    await q.query<VirtualRegistryRow>('vr_insert_registry', 'INSERT INTO virtual_registries_container_registries (group_id, name, description) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING *', [
+      r.group_id,
+      r.name,
+      r.description,
+    ])
+  )[0];
+  return row ? reg(row) : undefined;
+}
+
+export async function updateRegistry(q: Queryer, id: number, f: { name?: string | undefined; description?: string | null | undefined }): Promise<VirtualRegistryRow | undefined> {
+  const row = (
+    await q.query<VirtualRegistryRow>(
+      'vr_update_registry',
+      'UPDATE virtual_registries_container_registries SET name = COALESCE($2, name), description = CASE WHEN $4 THEN $3 ELSE description END, updated_at = now() WHERE id = $1 RETURNING *',
+      [id, f.name ?? null, f.description ?? null, f.description !== undefined],
+    )
+  )[0];
+  return row ? reg(row) : undefined;
+}
+
+export async function deleteRegistry(q: Queryer, id: number): Promise<boolean> {
+  return (await q.query('vr_delete_registry', 'DELETE FROM virtual_registries_container_registries WHERE id = $1 RETURNING id', [id])).length > 0;
+}
+
+// ---- upstreams ----
+
+/** The upstreams of a registry in `position` order. */
+export async function upstreamsOf(q: Queryer, registryId: number): Promise<LinkedUpstream[]> {
+  const rows = await q.query<LinkedUpstream>(
+    'vr_upstreams_of',
+    `SELECT u.*, l.position, l.id AS registry_upstream_id FROM virtual_registries_container_registry_upstreams l
+     JOIN virtual_registries_container_upstreams u ON u.id = l.upstream_id WHERE l.registry_id = $1 ORDER BY l.position`,
+    [registryId],
+  );
+  return rows.map(up);
+}
+
+export async function upstreamsOfGroup(q: Queryer, groupId: number): Promise<UpstreamRow[]> {
+  return (await q.query<UpstreamRow>('vr_upstreams_of_group', 'SELECT * FROM virtual_registries_container_upstreams WHERE group_id = $1 ORDER BY id', [groupId])).map(up);
+}
+
+export async function upstreamById(q: Queryer, id: number): Promise<UpstreamRow | undefined> {
+  const r = (await q.query<UpstreamRow>('vr_upstream', 'SELECT * FROM virtual_registries_container_upstreams WHERE id = $1', [id]))[0];
+  return r ? up(r) : undefined;
+}
+
+export async function insertUpstream(
+  q: Queryer,
+  u: { group_id: number; url: string; name: string; description: string | null; cache_validity_hours: number; username: string | null; password_encrypted: string | null },
+): Promise<UpstreamRow> {
+  const row = (
+    await q.query<UpstreamRow>(
+      'vr_insert_upstream',
+      'INSERT INTO virtual_registries_container_upstreams (group_id, url, name, description, cache_validity_hours, username, password_encrypted) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *',
+      [u.group_id, u.url, u.name, u.description, u.cache_validity_hours, u.username, u.password_encrypted],
+    )
+  )[0] as UpstreamRow;
+  return up(row);
+}
+
+export async function updateUpstream(q: Queryer, id: number, f: Partial<Pick<UpstreamRow, 'url' | 'name' | 'description' | 'cache_validity_hours' | 'username' | 'password_encrypted'>>): Promise<UpstreamRow | undefined> {
+  const keys = Object.keys(f) as Array<keyof typeof f>;
+  if (keys.length === 0) return upstreamById(q, id);
+  const sets = keys.map((k, i) => `${k} = $${i + 2}`).join(', ');
+  const row = (
+    await q.query<UpstreamRow>(`vr_update_upstream_${keys.join('_')}`, `UPDATE virtual_registries_container_upstreams SET ${sets}, updated_at = now() WHERE id = $1 RETURNING *`, [id, ...keys.map((k) => f[k] ?? null)])
+  )[0];
+  return row ? up(row) : undefined;
+}
+
+export async function deleteUpstream(q: Queryer, id: number): Promise<boolean> {
+  return (await q.query('vr_delete_upstream', 'DELETE FROM virtual_registries_container_upstreams WHERE id = $1 RETURNING id', [id])).length > 0;
+}
+
+/** Links an upstream at the end of a registry's list; undefined when already linked. */
+export async function linkUpstream(q: Queryer, registryId: number, upstreamId: number): Promise<{ id: number; registry_id: number; upstream_id: number; position: number } | undefined> {
+  const rows = await q.query<{ id: string; registry_id: string; upstream_id: string; position: number }>(
+    'vr_link_upstream',
+    `INSERT INTO virtual_registries_container_registry_upstreams (registry_id, upstream_id, position)
+     SELECT $1, $2, COALESCE(max(position), 0) + 1 FROM virtual_registries_container_registry_upstreams WHERE registry_id = $1
+     ON CONFLICT DO NOTHING RETURNING *`,
+    [registryId, upstreamId],
+  );
+  const r = rows[0];
+  return r ? { id: Number(r.id), registry_id: Number(r.registry_id), upstream_id: Number(r.upstream_id), position: Number(r.position) } : undefined;
+}
+
+export async function linkById(q: Queryer, id: number): Promise<{ id: number; registry_id: number; upstream_id: number; position: number } | undefined> {
+  const r = (await q.query<{ id: string; registry_id: string; upstream_id: string; position: number }>('vr_link', 'SELECT * FROM virtual_registries_container_registry_upstreams WHERE id = $1', [id]))[0];
+  return r ? { id: Number(r.id), registry_id: Number(r.registry_id), upstream_id: Number(r.upstream_id), position: Number(r.position) } : undefined;
+}
+
+/** Moves a link to `position` (1-based), shifting the others; positions stay 1..n. */
+export async function moveLink(q: Queryer, registryId: number, linkId: number, position: number): Promise<void> {
+  const links = await q.query<{ id: string }>('vr_links', 'SELECT id FROM virtual_registries_container_registry_upstreams WHERE registry_id = $1 ORDER BY position', [registryId]);
+  const ids = links.map((l) => Number(l.id)).filter((i) => i !== linkId);
+  ids.splice(Math.max(0, Math.min(ids.length, position - 1)), 0, linkId);
+  for (const [i, id] of ids.entries()) await q.query('vr_set_position', 'UPDATE virtual_registries_container_registry_upstreams SET position = $2 WHERE id = $1', [id, i + 1]);
+}
+
+export async function unlink(q: Queryer, linkId: number): Promise<void> {
+  const link = await linkById(q, linkId);
+  if (!link) return;
+  await q.query('vr_unlink', 'DELETE FROM virtual_registries_container_registry_upstreams WHERE id = $1', [linkId]);
+  await q.query('vr_compact', 'UPDATE virtual_registries_container_registry_upstreams SET position = position - 1 WHERE registry_id = $1 AND position > $2', [link.registry_id, link.position]);
+}
+
+// ---- cache entries ----
+
+export async function cacheEntry(q: Queryer, upstreamId: number, relativePath: string): Promise<CacheEntryRow | undefined> {
+  const r = (await q.query<CacheEntryRow>('vr_cache_entry', 'SELECT * FROM virtual_registries_container_cache_entries WHERE upstream_id = $1 AND relative_path = $2', [upstreamId, relativePath]))[0];
+  return r ? entry(r) : undefined;
+}
+
+/** A cached digest request, under any of the given upstreams (digest content is the same wherever it came from). */
+export async function cachedDigest(q: Queryer, upstreamIds: readonly number[], relativePath: string): Promise<CacheEntryRow | undefined> {
+  const r = (
+    await q.query<CacheEntryRow>('vr_cached_digest', 'SELECT * FROM virtual_registries_container_cache_entries WHERE upstream_id = ANY($1::bigint[]) AND relative_path = $2 LIMIT 1', [upstreamIds, relativePath])
+  )[0];
+  return r ? entry(r) : undefined;
+}
+
+export async function upsertCacheEntry(q: Queryer, e: { upstream_id: number; relative_path: string; digest: string; size: number; content_type: string }): Promise<void> {
+  await q.query(
+    'vr_upsert_entry',
+    `INSERT INTO virtual_registries_container_cache_entries (upstream_id, relative_path, digest, size, content_type) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (upstream_id, relative_path) DO UPDATE SET digest = EXCLUDED.digest, size = EXCLUDED.size, content_type = EXCLUDED.content_type, upstream_checked_at = now(), updated_at = now()`,
+    [e.upstream_id, e.relative_path, e.digest, e.size, e.content_type],
+  );
+}
+
+export async function touchCacheEntry(q: Queryer, id: number, revalidated: boolean): Promise<void> {
+  await q.query(
+    'vr_touch_entry',
+    'UPDATE virtual_registries_container_cache_entries SET downloads_count = downloads_count + 1, downloaded_at = now(), upstream_checked_at = CASE WHEN $2 THEN now() ELSE upstream_checked_at END WHERE id = $1',
+    [id, revalidated],
+  );
+}
+
+export async function listCacheEntries(q: Queryer, upstreamId: number, search: string | undefined, limit: number, offset: number): Promise<CacheEntryRow[]> {
+  const rows = await q.query<CacheEntryRow>(
+    'vr_list_entries',
+    "SELECT * FROM virtual_registries_container_cache_entries WHERE upstream_id = $1 AND ($2::text IS NULL OR relative_path LIKE '%' || $2 || '%') ORDER BY relative_path LIMIT $3 OFFSET $4",
+    [upstreamId, search ?? null, limit, offset],
+  );
+  return rows.map(entry);
+}
+
+export async function cacheEntryById(q: Queryer, id: number): Promise<CacheEntryRow | undefined> {
+  const r = (await q.query<CacheEntryRow>('vr_entry_by_id', 'SELECT * FROM virtual_registries_container_cache_entries WHERE id = $1', [id]))[0];
+  return r ? entry(r) : undefined;
+}
+
+export async function deleteCacheEntry(q: Queryer, id: number): Promise<boolean> {
+  return (await q.query('vr_delete_entry', 'DELETE FROM virtual_registries_container_cache_entries WHERE id = $1 RETURNING id', [id])).length > 0;
+}
