@@ -67,7 +67,8 @@ ${extraYaml}`,
     proc,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
+        // Killed by a signal, a process has a signalCode and no exitCode: a second stop() must not wait for an exit that happened.
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once('exit', () => resolve());
         proc.kill('SIGTERM');
       }),
