@@ -5,7 +5,6 @@
  * resync within a second and a promotion within two.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { DomainError } from '../control/domain-error.js';
 import { promote } from '../control/geo/promotion.js';
@@ -13,27 +12,11 @@ import { addSite, removeSite, resync } from '../control/geo/sites.js';
 import { resolveRole, siteName } from '../control/geo/site.js';
 import { computeStatus } from '../control/geo/status.js';
 import { listSites, siteState } from '../control/geo/store.js';
-import { openDatabase } from '../db/open.js';
+import { withConfigDatabase } from './with-database.js';
 import type { Database } from '../db/queryer.js';
 
-async function withGeo(path: string | undefined, fn: (config: Config, db: Database) => Promise<void>): Promise<void> {
-  const config = await loadConfig(path);
-  if (config.geo.role === 'none') {
-    process.stderr.write('error: Geo is not configured (set geo.role in the config)\n');
-    process.exitCode = 1;
-    return;
-  }
-  const db = await openDatabase(config, { role: 'command' });
-  try {
-    await fn(config, db);
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await db.close();
-  }
-}
+const withGeo = (path: string | undefined, fn: (config: Config, db: Database) => Promise<void>) =>
+  withConfigDatabase(path, fn, (config) => (config.geo.role === 'none' ? 'Geo is not configured (set geo.role in the config)' : undefined));
 
 const print = (json: boolean | undefined, value: unknown, text: () => string) => process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text());
 

@@ -18,6 +18,9 @@ function geoOf(ctx: ApiContext): GeoRuntime {
   return geo;
 }
 
+/** This site's status now. */
+const currentStatus = (ctx: ApiContext, geo: GeoRuntime) => computeStatus(ctx.db, geo.site.name, geo.site.current, geo.lastError());
+
 export const geoRoutes: Route[] = [
   [
     'GET',
@@ -56,7 +59,7 @@ export const geoRoutes: Route[] = [
       requireAdmin(ctx);
       const geo = geoOf(ctx);
       const ref = decodeURIComponent(ctx.params[0] as string);
-      if (ref === 'current' || ref === geo.site.name) return sendJson(ctx.res, 200, await computeStatus(ctx.db, geo.site.name, geo.site.current, geo.lastError()));
+      if (ref === 'current' || ref === geo.site.name) return sendJson(ctx.res, 200, await currentStatus(ctx, geo));
       const site = (await listSites(ctx.db)).find((s) => String(s.id) === ref || s.name === ref);
       if (!site) throw notFound('Site');
       if (!site.status) throw new ApiError(404, `404 ${site.name} has not reported its status yet`);
@@ -68,8 +71,7 @@ export const geoRoutes: Route[] = [
     /^\/geo\/status$/,
     async (ctx) => {
       requireAdmin(ctx);
-      const geo = geoOf(ctx);
-      sendJson(ctx.res, 200, await computeStatus(ctx.db, geo.site.name, geo.site.current, geo.lastError()));
+      sendJson(ctx.res, 200, await currentStatus(ctx, geoOf(ctx)));
     },
   ],
   [

@@ -45,6 +45,14 @@ async function upstreamFor(ctx: ApiContext, id: string, level: number): Promise<
   return u;
 }
 
+/** A registry-upstream link, with Maintainer on its registry's group. */
+async function linkFor(ctx: ApiContext, id: string): Promise<NonNullable<Awaited<ReturnType<typeof vr.linkById>>>> {
+  const link = await vr.linkById(ctx.db, Number(id));
+  if (!link) throw notFound('Registry upstream');
+  await registryFor(ctx, String(link.registry_id), MAINTAINER);
+  return link;
+}
+
 /** Reads and checks an upstream's fields; `partial` for PATCH. */
 type UpstreamFields = { -readonly [K in 'url' | 'name' | 'description' | 'cache_validity_hours' | 'username' | 'password_encrypted']?: vr.UpstreamRow[K] };
 
@@ -200,9 +208,7 @@ export const virtualRegistryRoutes: Route[] = [
     re(`${base}\\/registry_upstreams\\/(\\d+)`),
     async (ctx) => {
       requireWrite(ctx);
-      const link = await vr.linkById(ctx.db, Number(ctx.params[0]));
-      if (!link) throw notFound('Registry upstream');
-      await registryFor(ctx, String(link.registry_id), MAINTAINER);
+      const link = await linkFor(ctx, ctx.params[0] as string);
       const position = int(await readBody(ctx.req), 'position');
       if (position === undefined || position < 1 || position > MAX_UPSTREAMS) throw badRequest('position must be between 1 and 5');
       await ctx.db.transaction((tx) => vr.moveLink(tx, link.registry_id, link.id, position));
@@ -214,9 +220,7 @@ export const virtualRegistryRoutes: Route[] = [
     re(`${base}\\/registry_upstreams\\/(\\d+)`),
     async (ctx) => {
       requireWrite(ctx);
-      const link = await vr.linkById(ctx.db, Number(ctx.params[0]));
-      if (!link) throw notFound('Registry upstream');
-      await registryFor(ctx, String(link.registry_id), MAINTAINER);
+      const link = await linkFor(ctx, ctx.params[0] as string);
       await ctx.db.transaction((tx) => vr.unlink(tx, link.id));
       ctx.res.writeHead(204).end();
     },
