@@ -2,13 +2,15 @@
  * The registry's hook for container virtual registries (SPEC 8.2): names
  * `virtual_registries/container/<id>/<image>` are pulled through the
  * virtual registry's upstreams (`virtual/`, handed in by the server as
- * `VirtualHook`); only manifest and blob GET and HEAD exist there.
+ * `VirtualHook`); only manifest and blob GET and HEAD, and the tags list,
+ * exist there.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
-import type { RequestContext } from './context.js';
+import { sendJson, urlFor, type RequestContext } from './context.js';
+import { nextLink, pageRequest } from './pagination.js';
 import type { Route } from './routes.js';
 
 /** What the pull-through cache answers. */
@@ -22,7 +24,12 @@ export interface VirtualHook {
   parse(name: string): { registryId: number; image: string } | undefined;
   manifest(registryId: number, image: string, reference: string, accept: string | undefined): Promise<VirtualAnswer>;
   blob(registryId: number, image: string, digest: string, method: 'GET' | 'HEAD'): Promise<VirtualAnswer>;
+  /** Every tag of the image, sorted. */
+  tags(registryId: number, image: string): Promise<string[]>;
 }
+
+/** With `n`, at most this many tags per page, as for local repositories. */
+const TAGS_MAX = 100_000;
 
 /** Serves a request on a virtual registry name; false when the name is an ordinary one. */
 export async function serveVirtual(ctx: RequestContext, route: Route): Promise<boolean> {
@@ -32,10 +39,20 @@ export async function serveVirtual(ctx: RequestContext, route: Route): Promise<b
   if (!v) return false;
   const method = ctx.req.method as string;
   if (method !== 'GET' && method !== 'HEAD') throw regErr('UNSUPPORTED', 'a virtual registry is read-only: only pulls (GET and HEAD of manifests and blobs)');
+  if (route.kind === 'tags') {
+    const { n, last } = pageRequest(ctx.query, TAGS_MAX);
+    const all = await hook.tags(v.registryId, v.image);
+    const after = last === undefined ? all : all.filter((t) => t > last);
+    const items = after.slice(0, n ?? after.length);
+    const lastItem = items[items.length - 1];
+    const headers: Record<string, string> = n !== undefined && after.length > items.length && lastItem ? { Link: nextLink(urlFor(ctx, `/v2/${route.name}/tags/list`), n, lastItem) } : {};
+    sendJson(ctx.res, 200, { name: route.name, tags: items }, headers);
+    return true;
+  }
   let answer: VirtualAnswer;
   if (route.kind === 'manifest') answer = await hook.manifest(v.registryId, v.image, route.reference, ctx.req.headers.accept);
   else if (route.kind === 'blob') answer = await hook.blob(v.registryId, v.image, route.digest, method);
-  else throw regErr('UNSUPPORTED', 'a virtual registry serves manifests and blobs only');
+  else throw regErr('UNSUPPORTED', 'a virtual registry serves manifests, blobs and tag lists only');
   const body = answer.body;
   if (Buffer.isBuffer(body)) {
     ctx.res.writeHead(200, answer.headers);

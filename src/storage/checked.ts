@@ -39,6 +39,7 @@ export function checkedDriver(inner: StorageDriver, metrics?: Metrics): StorageD
   const finalize = inner.finalize?.bind(inner);
   return {
     name: inner.name,
+    ...(inner.readableWhileWriting ? { readableWhileWriting: true } : {}),
     ...(finalize ? { finalize: (p: string) => timed('finalize', [p], () => finalize(p)) } : {}),
     ...(copyRange ? { copyRange: (p: string, s: number, e: number, d: import('node:stream').Writable) => timed('copy_range', [p], () => copyRange(p, s, e, d)) } : {}),
     getContent: (p) => timed('get_content', [p], () => inner.getContent(p)),

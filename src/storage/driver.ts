@@ -69,6 +69,12 @@ export class InvalidOffsetError extends Error {
 export interface StorageDriver {
   /** The driver's configured name (`filesystem`, `inmemory`, …). */
   readonly name: string;
+  /**
+   * True when bytes whose `FileWriter.write` has resolved can be read at the
+   * path by {@link reader} before `commit` (filesystem: the writer writes
+   * the file itself). Readers may then follow an object being written.
+   */
+  readonly readableWhileWriting?: boolean;
   /** Whole content of a small object. Throws PathNotFoundError. */
   getContent(path: string): Promise<Buffer>;
   /** Replaces an object atomically: readers see the old or the new bytes, never a mix. */

@@ -38,6 +38,7 @@ export function filesystemDriver(options: FilesystemOptions): StorageDriver {
 
   return {
     name: 'filesystem',
+    readableWhileWriting: true,
 
     getContent: (p) => wrapMissing(p, () => readWhole(full(p))),
 

@@ -13,6 +13,7 @@ export function virtualHook(db: Database, content: BlobContent, driver: StorageD
   return {
     parse: parseVirtualName,
     manifest: (registryId: number, image: string, reference: string, accept: string | undefined) => pull.manifest(registryId, image, reference, accept),
+    tags: (registryId: number, image: string) => pull.tags(registryId, image),
     blob: (registryId: number, image: string, digest: string, method: 'GET' | 'HEAD') => pull.blob(registryId, image, digest, method),
   };
 }

@@ -20,9 +20,12 @@ import { regErr } from '../oci/errors.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { uploadDataPath } from '../storage/layout.js';
 import type { SecretBox } from './credentials.js';
-import { cacheEntry, cachedDigest, touchCacheEntry, upsertCacheEntry, upstreamsOf, type CacheEntryRow, type LinkedUpstream } from './store.js';
+import { cacheEntry, cachedDigest, cachedTags, touchCacheEntry, upsertCacheEntry, upstreamsOf, type CacheEntryRow, type LinkedUpstream } from './store.js';
 import { UpstreamUnavailable, upstreamFetch, upstreamImage, type UpstreamTarget } from './upstream.js';
 import type { VirtualMetrics } from './metrics.js';
+import { BlobFill, type Fill } from './blob-fill.js';
+import { beatFill, claimFill, fillClaim, HEARTBEAT_MS, releaseFill, setFillExpected } from './fill-claims.js';
+import { RemoteFill } from './remote-fill.js';
 
 const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -31,6 +34,8 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 const MAX_MANIFEST = 4 * 1024 * 1024;
+/** Tags asked of an upstream per page (ten pages at most). */
+const TAGS_PAGE = 10_000;
 
 /** What to send the client. */
 export interface VirtualResponse {
@@ -41,7 +46,7 @@ export interface VirtualResponse {
 
 export class PullThrough {
   private readonly fills = new Map<string, Promise<CacheEntryRow | { digest: string; size: number; content_type: string }>>();
-  private readonly blobFills = new Map<string, { done: Promise<{ digest: string; size: number }> }>();
+  private readonly blobFills = new Map<string, Promise<Fill | number>>();
 
   constructor(
     private readonly db: Database,
@@ -61,13 +66,40 @@ export class PullThrough {
     return ups;
   }
 
-  /** One fill per key at a time, shared by every waiting request. */
-  private once<T extends object>(key: string, fill: () => Promise<T>): Promise<T> {
+  /**
+   * One fetch per key at a time, shared by every waiting request: in this
+   * process through the map; across processes through a claim row, whose
+   * followers wait for it to end and then read what it stored (`after`).
+   */
+  private once<T extends object>(key: string, fill: () => Promise<T>, after: () => Promise<T>): Promise<T> {
     const running = this.fills.get(key) as Promise<T> | undefined;
     if (running) return running;
-    const p = fill().finally(() => this.fills.delete(key));
+    const p = this.claimed(key, fill, after).finally(() => this.fills.delete(key));
     this.fills.set(key, p as Promise<never>);
     return p;
+  }
+
+  private async claimed<T>(key: string, fill: () => Promise<T>, after: () => Promise<T>): Promise<T> {
+    const mine = randomUUID();
+    if (await claimFill(this.db, key, mine)) {
+      try {
+        return await fill();
+      } finally {
+        await releaseFill(this.db, key, mine).catch(() => undefined);
+      }
+    }
+    // Another process is fetching it (a manifest: small, quick). A claim left by a dead process goes stale and is taken over.
+    for (let i = 0; await fillClaim(this.db, key); i++) {
+      if (i % 200 === 199 && (await claimFill(this.db, key, mine))) {
+        try {
+          return await fill();
+        } finally {
+          await releaseFill(this.db, key, mine).catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return after();
   }
 
   private async manifestResponse(digest: string, contentType: string): Promise<VirtualResponse> {
@@ -112,6 +144,7 @@ export class PullThrough {
       );
       if (hit && (await this.content.size(parseDigest(hit.digest))) !== undefined) {
         this.metrics.requests.inc({ result: 'hit' });
+        this.metrics.bytesSaved.inc(hit.size);
         void touchCacheEntry(this.db, hit.id, false).catch(() => undefined);
         return this.manifestResponse(hit.digest, hit.content_type);
       }
@@ -122,21 +155,26 @@ export class PullThrough {
         const ageMs = Date.now() - new Date(entry.upstream_checked_at).getTime();
         if (u.cache_validity_hours === 0 || ageMs < u.cache_validity_hours * 3_600_000) {
           this.metrics.requests.inc({ result: 'hit' });
+          this.metrics.bytesSaved.inc(entry.size);
           void touchCacheEntry(this.db, entry.id, false).catch(() => undefined);
           return this.manifestResponse(entry.digest, entry.content_type);
         }
         // Stale: one HEAD to the upstream decides.
         try {
-          const filled = await this.once(`m ${u.id} ${path}`, async () => {
-            const t = this.target(u);
-            const head = await upstreamFetch(t, 'HEAD', `/v2/${upstreamImage(t, image)}/manifests/${reference}`, { Accept: wanted });
-            this.metrics.requests.inc({ result: 'revalidated' });
-            if (head.ok && head.headers.get('docker-content-digest') === entry.digest) {
-              await touchCacheEntry(this.db, entry.id, true);
-              return entry;
-            }
-            return (await this.fetchManifest(u, image, reference, wanted)) ?? entry;
-          });
+          const filled = await this.once(
+            `manifest ${u.id} ${path}`,
+            async () => {
+              const t = this.target(u);
+              const head = await upstreamFetch(t, 'HEAD', `/v2/${upstreamImage(t, image)}/manifests/${reference}`, { Accept: wanted });
+              this.metrics.requests.inc({ result: 'revalidated' });
+              if (head.ok && head.headers.get('docker-content-digest') === entry.digest) {
+                await touchCacheEntry(this.db, entry.id, true);
+                return entry;
+              }
+              return (await this.fetchManifest(u, image, reference, wanted)) ?? entry;
+            },
+            async () => (await cacheEntry(this.db, u.id, path)) ?? entry,
+          );
           return this.manifestResponse(filled.digest, filled.content_type);
         } catch (err) {
           if (!(err instanceof UpstreamUnavailable)) throw err;
@@ -150,7 +188,12 @@ export class PullThrough {
     let lastError: Error | undefined;
     for (const u of ups) {
       try {
-        const filled = await this.once(`m ${u.id} ${path}`, async () => (await this.fetchManifest(u, image, reference, wanted)) ?? ({} as { digest: string; size: number; content_type: string }));
+        const none = {} as { digest: string; size: number; content_type: string };
+        const filled = await this.once(
+          `manifest ${u.id} ${path}`,
+          async () => (await this.fetchManifest(u, image, reference, wanted)) ?? none,
+          async () => (await cacheEntry(this.db, u.id, path)) ?? none,
+        );
         if (filled.digest) return this.manifestResponse(filled.digest, filled.content_type);
       } catch (err) {
         if (!(err instanceof UpstreamUnavailable)) throw err;
@@ -160,6 +203,48 @@ export class PullThrough {
     }
     if (lastError) throw regErr('UNAVAILABLE', `${image}:${reference} is not cached and no upstream answered: ${lastError.message}`);
     throw regErr('MANIFEST_UNKNOWN', `${image}:${reference} is in no upstream of virtual registry ${registryId}`);
+  }
+
+  /**
+   * The tags of an image: the union of what the upstreams that have it list
+   * (every tag in it resolves through the registry), or, when none answers,
+   * the tags cached from them.
+   */
+  async tags(registryId: number, image: string): Promise<string[]> {
+    const ups = await this.upstreams(registryId);
+    const tags = new Set<string>();
+    let found = false;
+    let unavailable = false;
+    for (const u of ups) {
+      const t = this.target(u);
+      try {
+        let next: string | undefined = `/v2/${upstreamImage(t, image)}/tags/list?n=${TAGS_PAGE}`;
+        // Follows the upstream's pages, as far as a bounded listing goes.
+        for (let page = 0; next && page < 10; page++) {
+          const res: Response = await upstreamFetch(t, 'GET', next);
+          if (!res.ok) {
+            await res.body?.cancel();
+            break;
+          }
+          found = true;
+          for (const tag of ((await res.json()) as { tags?: string[] | null }).tags ?? []) tags.add(tag);
+          next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]?.replace(/^https?:\/\/[^/]+/, '');
+        }
+      } catch (err) {
+        if (!(err instanceof UpstreamUnavailable)) throw err;
+        this.metrics.upstreamErrors.inc();
+        unavailable = true;
+      }
+    }
+    if (unavailable || !found)
+      for (const tag of await cachedTags(
+        this.db,
+        ups.map((u) => u.id),
+        image,
+      ))
+        tags.add(tag);
+    if (tags.size === 0 && !found) throw regErr('NAME_UNKNOWN', `${image} is in no upstream of virtual registry ${registryId}`);
+    return [...tags].sort();
   }
 
   async blob(registryId: number, image: string, digestText: string, method: 'GET' | 'HEAD'): Promise<VirtualResponse> {
@@ -174,36 +259,57 @@ export class PullThrough {
     const stored = await this.content.size(digest);
     if (stored !== undefined && hit) {
       this.metrics.requests.inc({ result: 'hit' });
+      if (method === 'GET') this.metrics.bytesSaved.inc(stored);
       void touchCacheEntry(this.db, hit.id, false).catch(() => undefined);
       return { headers: this.blobHeaders(digest.value, stored), body: { stored: digest.value, size: stored } };
     }
-    this.metrics.requests.inc({ result: 'miss' });
-    if (method === 'HEAD') return this.headUncached(ups, image, digest.value);
-    // One fill per object, registered before the first upstream byte: every concurrent request joins it.
-    const key = `b ${registryId} ${digest.value}`;
-    const running = this.blobFills.get(key);
-    if (running) {
-      const done = await running.done;
-      return { headers: this.blobHeaders(digest.value, done.size), body: { stored: digest.value, size: done.size } };
+    if (method === 'HEAD') {
+      this.metrics.requests.inc({ result: 'miss' });
+      return this.headUncached(ups, image, digest.value);
     }
-    const client = new Readable({ read() {} });
-    let started!: (size: number) => void;
-    let failed!: (err: unknown) => void;
-    const headers = new Promise<number>((resolve, reject) => {
-      started = resolve;
-      failed = reject;
-    });
-    const done = this.fillFromUpstreams(ups, image, digest.value, client, started);
-    this.blobFills.set(key, { done });
-    done.then(
-      () => this.blobFills.delete(key),
-      (err: unknown) => {
-        this.blobFills.delete(key);
-        failed(err);
-      },
-    );
-    const size = await headers;
-    return { headers: this.blobHeaders(digest.value, size), body: client };
+    // One fill per blob, registered before the first upstream request: every concurrent request follows it,
+    // in this process through the map, in the others through the claim row.
+    const key = `blob ${digest.value}`;
+    let fill = this.blobFills.get(key);
+    const joined = fill !== undefined;
+    if (!fill) {
+      fill = this.startOrFollow(ups, image, digest.value, key);
+      this.blobFills.set(key, fill);
+      const forget = () => this.blobFills.delete(key);
+      fill.then((f) => (typeof f === 'number' ? forget() : f.done.then(forget, forget)), forget);
+    }
+    const running = await fill;
+    if (typeof running === 'number') {
+      // Another process stored it while this one looked.
+      this.metrics.requests.inc({ result: 'joined' });
+      this.metrics.bytesSaved.inc(running);
+      return { headers: this.blobHeaders(digest.value, running), body: { stored: digest.value, size: running } };
+    }
+    if (joined || running instanceof RemoteFill) {
+      // A client of an upstream GET already running: its bytes are saved as much as a hit's.
+      this.metrics.requests.inc({ result: 'joined' });
+      if (running.expected > 0) this.metrics.bytesSaved.inc(running.expected);
+    } else this.metrics.requests.inc({ result: 'miss' });
+    return { headers: this.blobHeaders(digest.value, running.expected), body: running.stream() };
+  }
+
+  /**
+   * Claims the fill of a blob and starts it, or follows the fill another
+   * process claimed (once it knows the size), or finds it stored already.
+   */
+  private async startOrFollow(ups: LinkedUpstream[], image: string, digest: string, key: string): Promise<Fill | number> {
+    for (;;) {
+      const temp = uploadDataPath('virtual_registries/fills', randomUUID());
+      if (await claimFill(this.db, key, temp)) return this.fillFromUpstreams(ups, image, digest, key, temp);
+      const claim = await fillClaim(this.db, key);
+      if (claim && claim.expected !== null) return new RemoteFill(this.db, this.driver, this.content, key, claim.temp_path, digest, claim.expected);
+      if (!claim) {
+        const size = await this.content.size(parseDigest(digest));
+        if (size !== undefined) return size;
+      }
+      // The claimer is waiting for its upstream's answer (or its claim just ended): look again.
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   /** A HEAD of a blob not cached: the first upstream that has it says its size. */
@@ -221,65 +327,49 @@ export class PullThrough {
     throw regErr('BLOB_UNKNOWN', `blob ${digest} is in no reachable upstream`);
   }
 
-  /** Tries upstreams in order; `started(size)` once one answers with the blob, then stores it. */
-  private async fillFromUpstreams(ups: LinkedUpstream[], image: string, digest: string, client: Readable, started: (size: number) => void): Promise<{ digest: string; size: number }> {
-    let lastError: Error | undefined;
-    for (const u of ups) {
-      const t = this.target(u);
-      let res: Response;
-      try {
-        res = await upstreamFetch(t, 'GET', `/v2/${upstreamImage(t, image)}/blobs/${digest}`, {}, 3_600_000);
-      } catch (err) {
-        if (!(err instanceof UpstreamUnavailable)) throw err;
-        this.metrics.upstreamErrors.inc();
-        lastError = err;
-        continue;
-      }
-      if (res.status === 404 || res.status === 401 || res.status === 403 || !res.body) {
-        await res.body?.cancel();
-        continue;
-      }
-      if (!res.ok) {
-        await res.body.cancel();
-        throw regErr('DENIED', `upstream ${u.name} refused blob ${digest} (${res.status})`);
-      }
-      started(Number(res.headers.get('content-length') ?? -1));
-      return this.fill(u, image, digest, res.body, client);
-    }
-    if (lastError) throw regErr('UNAVAILABLE', `blob ${digest} is not cached and no upstream answered: ${lastError.message}`);
-    throw regErr('BLOB_UNKNOWN', `blob ${digest} is in no upstream of this virtual registry`);
-  }
-
-  /** Streams an upstream body into storage (and to `client` while it listens); visible only once complete and verified. */
-  private async fill(u: LinkedUpstream, image: string, digest: string, body: ReadableStream<Uint8Array>, client: Readable): Promise<{ digest: string; size: number; content_type: string }> {
-    const temp = uploadDataPath(`virtual_registries/fills/${u.id}`, randomUUID());
-    const writer = await this.driver.writer(temp, false);
-    const hash = createHash('sha256');
-    let size = 0;
-    let listening = true;
-    client.once('close', () => {
-      listening = false;
-    });
+  /** Tries upstreams in order, holding the claim on `key`; the first that answers with the blob starts the fill into `temp`. */
+  private async fillFromUpstreams(ups: LinkedUpstream[], image: string, digest: string, key: string, temp: string): Promise<Fill> {
+    const beat = setInterval(() => void beatFill(this.db, key, temp).catch(() => undefined), HEARTBEAT_MS);
+    const release = () => {
+      clearInterval(beat);
+      return releaseFill(this.db, key, temp).catch(() => undefined);
+    };
     try {
-      for await (const chunk of Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)) {
-        const bytes = chunk as Buffer;
-        hash.update(bytes);
-        size += bytes.length;
-        if (listening) client.push(Buffer.from(bytes));
-        await writer.write(bytes);
+      let lastError: Error | undefined;
+      for (const u of ups) {
+        const t = this.target(u);
+        let res: Response;
+        try {
+          res = await upstreamFetch(t, 'GET', `/v2/${upstreamImage(t, image)}/blobs/${digest}`, {}, 3_600_000);
+        } catch (err) {
+          if (!(err instanceof UpstreamUnavailable)) throw err;
+          this.metrics.upstreamErrors.inc();
+          lastError = err;
+          continue;
+        }
+        if (res.status === 404 || res.status === 401 || res.status === 403 || !res.body) {
+          await res.body?.cancel();
+          continue;
+        }
+        if (!res.ok) {
+          await res.body.cancel();
+          throw regErr('DENIED', `upstream ${u.name} refused blob ${digest} (${res.status})`);
+        }
+        const announced = Number(res.headers.get('content-length') ?? -1);
+        const expected = Number.isSafeInteger(announced) && announced >= 0 ? announced : -1;
+        const fill = new BlobFill(this.driver, this.content, temp, digest, expected, res.body as import('node:stream/web').ReadableStream<Uint8Array>, async (size) => {
+          await upsertCacheEntry(this.db, { upstream_id: u.id, relative_path: `${image}/blobs/${digest}`, digest, size, content_type: 'application/octet-stream' });
+          this.metrics.bytes.inc({ direction: 'from_upstream' }, size);
+        });
+        // Followers in other processes answer once they know the size.
+        await setFillExpected(this.db, key, temp, expected);
+        fill.done.then(release, release);
+        return fill;
       }
-      await writer.commit();
-      const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== digest) throw new Error(`upstream ${u.name} sent bytes hashing to ${actual}, not ${digest}`);
-      await this.content.adopt(temp, parseDigest(digest));
-      await upsertCacheEntry(this.db, { upstream_id: u.id, relative_path: `${image}/blobs/${digest}`, digest, size, content_type: 'application/octet-stream' });
-      this.metrics.bytes.inc({ direction: 'from_upstream' }, size);
-      if (listening) client.push(null);
-      return { digest, size, content_type: 'application/octet-stream' };
+      if (lastError) throw regErr('UNAVAILABLE', `blob ${digest} is not cached and no upstream answered: ${lastError.message}`);
+      throw regErr('BLOB_UNKNOWN', `blob ${digest} is in no upstream of this virtual registry`);
     } catch (err) {
-      await writer.cancel().catch(() => undefined);
-      await this.driver.delete(temp).catch(() => undefined);
-      if (listening) client.destroy(err as Error);
+      await release();
       throw err;
     }
   }

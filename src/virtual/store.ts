@@ -219,3 +219,15 @@ export async function cacheEntryById(q: Queryer, id: number): Promise<CacheEntry
 export async function deleteCacheEntry(q: Queryer, id: number): Promise<boolean> {
   return (await q.query('vr_delete_entry', 'DELETE FROM virtual_registries_container_cache_entries WHERE id = $1 RETURNING id', [id])).length > 0;
 }
+
+/** Tags of `image` cached from any of the upstreams (the tags list when no upstream answers). */
+export async function cachedTags(q: Queryer, upstreamIds: readonly number[], image: string): Promise<string[]> {
+  const prefix = `${image}/manifests/`;
+  const rows = await q.query<{ tag: string }>(
+    'vr_cached_tags',
+    `SELECT DISTINCT substr(relative_path, length($2) + 1) AS tag FROM virtual_registries_container_cache_entries
+     WHERE upstream_id = ANY($1::bigint[]) AND starts_with(relative_path, $2) AND position(':' in substr(relative_path, length($2) + 1)) = 0`,
+    [upstreamIds, prefix],
+  );
+  return rows.map((r) => r.tag);
+}

@@ -10,6 +10,7 @@ import { migration as createCleanupPolicies } from './20261123120000_create_clea
 import { migration as notifyMetadataChanges } from './20261201100000_notify_metadata_changes.js';
 import { migration as createGeoTables } from './20261201200000_create_geo_tables.js';
 import { migration as createVirtualRegistries } from './20261201300000_create_virtual_registries.js';
+import { migration as virtualRegistryFills } from './20261201400000_virtual_registry_fills.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   createMetadataTables,
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   notifyMetadataChanges,
   createGeoTables,
   createVirtualRegistries,
+  virtualRegistryFills,
 ];
