@@ -41,14 +41,16 @@ function scopeAllows(p: Principal): ReadonlySet<RegistryAction> {
 
 /**
  * The registry actions a principal has on a project's repositories. Nothing
- * when the registry is disabled site-wide or for the project.
+ * when the registry is disabled site-wide or for the project. For a group
+ * deploy token, `inTokenGroup` says whether the project is under its group.
  */
-export function registryActions(p: Principal, project: ProjectRow, settings: SettingsRow, memberLevel: number): Set<RegistryAction> {
+export function registryActions(p: Principal, project: ProjectRow, settings: SettingsRow, memberLevel: number, inTokenGroup = false): Set<RegistryAction> {
   const out = new Set<RegistryAction>();
   if (!settings.container_registry_enabled || !project.container_registry_enabled) return out;
   const allowed = scopeAllows(p);
   if (p.kind === 'deploy_token') {
-    if (p.token.project_id === project.id) allowed.forEach((a) => out.add(a));
+    // A project's token acts on that project; a group's on every project under the group (`inTokenGroup`, looked up by the caller).
+    if (p.token.project_id === project.id || (p.token.group_id !== null && inTokenGroup)) allowed.forEach((a) => out.add(a));
     return out;
   }
   const level = effectiveLevel(p, memberLevel);

@@ -13,7 +13,7 @@ import { effectiveLevel, registryActions, type RegistryAction } from './abilitie
 import { isAdmin, userOf, type Principal } from './principal.js';
 import { listTagRules } from './store/registry-records.js';
 import type { ProjectRow, SettingsRow } from './store/rows.js';
-import { namespaceAccessLevel, projectAccessLevel, projectForRepository } from './store/tenancy.js';
+import { namespaceAccessLevel, namespaceWithin, projectAccessLevel, projectForRepository } from './store/tenancy.js';
 import { parseVirtualName } from '../virtual/names.js';
 import { registryById } from '../virtual/store.js';
 
@@ -42,13 +42,15 @@ async function metaFor(q: Queryer, project: ProjectRow, level: number, actions: 
   return meta;
 }
 
-/** Pull through a virtual registry (SPEC 8.2): Guest or more on its group, or an admin; a PAT needs api or read_virtual_registry. */
+/** Pull through a virtual registry (SPEC 8.2): Guest or more on its group, or an admin; a PAT needs api or read_virtual_registry; a deploy token must be the group's, with read_virtual_registry. */
 async function mayPullVirtual(q: Queryer, principal: Principal, registryId: number): Promise<boolean> {
+  const registry = await registryById(q, registryId);
+  if (!registry) return false;
+  // A group deploy token with read_virtual_registry pulls through its own group's registries.
+  if (principal.kind === 'deploy_token') return principal.token.group_id === registry.group_id && principal.token.scopes.includes('read_virtual_registry');
   const user = userOf(principal);
   if (!user) return false;
   if (principal.kind === 'user' && principal.scopes && !principal.scopes.some((s) => s === 'api' || s === 'read_virtual_registry')) return false;
-  const registry = await registryById(q, registryId);
-  if (!registry) return false;
   return isAdmin(principal) || (await namespaceAccessLevel(q, registry.group_id, user.id)) >= 10;
 }
 
@@ -75,7 +77,8 @@ export async function grantAccess(q: Queryer, principal: Principal, scopes: read
     if (!project) continue;
     const user = userOf(principal);
     const memberLevel = user ? await projectAccessLevel(q, project.id, user.id) : 0;
-    const allowed = registryActions(principal, project, settings, memberLevel);
+    const inTokenGroup = principal.kind === 'deploy_token' && principal.token.group_id !== null && (await namespaceWithin(q, project.namespace_id, principal.token.group_id));
+    const allowed = registryActions(principal, project, settings, memberLevel, inTokenGroup);
     const wanted = scope.actions.includes('*') ? ['pull', 'push', 'delete'] : scope.actions;
     const actions = wanted.filter((a): a is RegistryAction => allowed.has(a as RegistryAction));
     if (actions.length === 0) continue;

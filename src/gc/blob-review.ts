@@ -3,7 +3,8 @@
  * with FOR UPDATE SKIP LOCKED (so many workers on many nodes never review the
  * same blob), takes the digest's advisory lock exclusively (see
  * metadata/database/manifest-writes.ts), re-checks that no manifest uses it
- * as a layer or configuration, and if none does deletes the storage object first, then the
+ * as a layer or configuration and no virtual registry cache entry names
+ * it, and if none does deletes the storage object first, then the
  * row. One task per transaction; a failed task is postponed with backoff.
  */
 import { deleteIfExists, type StorageDriver } from '../storage/driver.js';
@@ -22,7 +23,13 @@ export async function reviewNextBlob(db: Database, driver: StorageDriver, storag
       digest = rows[0]?.digest;
       if (digest === undefined) return { kind: 'idle' } as const;
       await lockDigests(tx, [digest], 'exclusive');
-      const used = await tx.query('gc_blob_referenced', 'SELECT 1 WHERE EXISTS (SELECT 1 FROM layers WHERE digest = $1) OR EXISTS (SELECT 1 FROM manifests WHERE configuration_blob_digest = $1)', [digest]);
+      // A blob a virtual registry's cache entry names is in use too (cached layers, configs and manifests).
+      const used = await tx.query(
+        'gc_blob_referenced',
+        `SELECT 1 WHERE EXISTS (SELECT 1 FROM layers WHERE digest = $1) OR EXISTS (SELECT 1 FROM manifests WHERE configuration_blob_digest = $1)
+         OR EXISTS (SELECT 1 FROM virtual_registries_container_cache_entries WHERE digest = $1)`,
+        [digest],
+      );
       const dangling = used.length === 0;
       if (dangling) {
         const d = tryParseDigest(digest);

@@ -151,7 +151,8 @@ export class PullThrough {
     } else {
       for (const u of ups) {
         const entry = await cacheEntry(this.db, u.id, path);
-        if (!entry) continue;
+        // An entry whose bytes are gone (removed by hand, or by GC before its entry existed) is a miss.
+        if (!entry || (await this.content.size(parseDigest(entry.digest))) === undefined) continue;
         const ageMs = Date.now() - new Date(entry.upstream_checked_at).getTime();
         if (u.cache_validity_hours === 0 || ageMs < u.cache_validity_hours * 3_600_000) {
           this.metrics.requests.inc({ result: 'hit' });

@@ -231,3 +231,14 @@ export async function cachedTags(q: Queryer, upstreamIds: readonly number[], ima
   );
   return rows.map((r) => r.tag);
 }
+
+/** The distinct blobs (layers, configs and manifests) cached by the upstreams of a group. */
+export async function cachedBlobsOfGroup(q: Queryer, groupId: number): Promise<Array<{ digest: string; size: number }>> {
+  const rows = await q.query<{ digest: string; size: string }>(
+    'vr_cached_blobs_of_group',
+    `SELECT e.digest, max(e.size) AS size FROM virtual_registries_container_cache_entries e
+     JOIN virtual_registries_container_upstreams u ON u.id = e.upstream_id WHERE u.group_id = $1 GROUP BY e.digest`,
+    [groupId],
+  );
+  return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+}

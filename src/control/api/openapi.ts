@@ -24,6 +24,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /groups/{id}/subgroups': 'Subgroups of a group',
   'GET /groups/{id}/projects': 'Projects of a group and its subgroups',
   'GET /groups/{id}/registry/repositories': 'Container repositories of a group',
+  'GET /groups/{id}/registry/disk_usage': "A group's usage: its projects' layers and its virtual registries' cached blobs, each counted once (Reporter)",
   'GET /{source}/{id}/members': 'Direct members of a group or project',
   'POST /{source}/{id}/members': 'Add a member: user_id, access_level (10, 20, 30, 40, 50)',
   'PUT /{source}/{id}/members/{user_id}': "Change a member's access level",
@@ -36,6 +37,10 @@ const SUMMARIES: Record<string, string> = {
   'GET /projects/{id}/deploy_tokens': 'Deploy tokens of a project',
   'POST /projects/{id}/deploy_tokens': 'Create a deploy token: name, scopes (read_registry, write_registry), expires_at, username',
   'DELETE /projects/{id}/deploy_tokens/{token_id}': 'Revoke a deploy token',
+  'GET /groups/{id}/deploy_tokens': 'Deploy tokens of a group (Maintainer)',
+  'POST /groups/{id}/deploy_tokens':
+    "Create a group deploy token: name, scopes (read_registry, write_registry, read_virtual_registry), expires_at, username; it acts on every project of the group and its subgroups, and pulls through the group's virtual registries",
+  'DELETE /groups/{id}/deploy_tokens/{token_id}': 'Revoke a group deploy token',
   'GET /projects/{id}/registry/protection/tag/rules': 'Tag protection and immutability rules',
   'POST /projects/{id}/registry/protection/tag/rules': 'Add a rule: tag_name_pattern, minimum_access_level_for_push|delete (maintainer, owner, admin), immutable',
   'DELETE /projects/{id}/registry/protection/tag/rules/{rule_id}': 'Delete a rule',

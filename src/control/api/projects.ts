@@ -4,20 +4,17 @@
  * projects), deploy tokens and tag protection rules.
  */
 import { userOf } from '../principal.js';
-import { DEPLOY_TOKEN_PREFIX, newToken } from '../secrets.js';
-import { insertDeployToken, listDeployTokens, revokeDeployToken } from '../store/identity.js';
 import { deleteTagRule, getSettings, insertTagRule, listContainerRepositories, listTagRules } from '../store/registry-records.js';
 import { ACCESS_LEVELS } from '../store/rows.js';
 import { deleteProject, insertProject, listVisibleProjects, namespaceAccessLevel, namespaceByRef, projectByRef, updateProject } from '../store/tenancy.js';
 import { ApiError, badRequest, bool, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
-import { presentDeployToken, presentProject } from './present.js';
+import { presentProject } from './present.js';
 import { loadGroup, loadProject, requireRead, requireWrite } from './resources.js';
 import { visibilityOf, pathOf } from './groups.js';
 import { parseScopes } from '../identity/users.js';
 import type { Route } from './router.js';
 import { updatePolicy } from './cleanup.js';
 
-const DEPLOY_SCOPES = new Set(['read_registry', 'write_registry']);
 const RULE_LEVELS: Record<string, number> = { maintainer: 40, owner: 50, admin: 60 };
 
 /** `container_registry_enabled` (boolean) or `container_registry_access_level` (enabled|private|disabled). */
@@ -99,45 +96,6 @@ export const projectRoutes: Route[] = [
       if ((await listContainerRepositories(ctx.db, project.id, 1, 0)).total > 0) throw new ApiError(409, 'Project cannot be deleted while it has container registry images; delete them first');
       await deleteProject(ctx.db, project.id);
       sendJson(ctx.res, 202, { message: '202 Accepted' });
-    },
-  ],
-  [
-    'GET',
-    /^\/projects\/([^/]+)\/deploy_tokens$/,
-    async (ctx) => {
-      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-      sendJson(ctx.res, 200, (await listDeployTokens(ctx.db, project.id)).map(presentDeployToken));
-    },
-  ],
-  [
-    'POST',
-    /^\/projects\/([^/]+)\/deploy_tokens$/,
-    async (ctx) => {
-      requireWrite(ctx);
-      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-      const body = await readBody(ctx.req);
-      const name = str(body, 'name', true);
-      const username = str(body, 'username') ?? `wharf+deploy-token-${project.id}-${Date.now().toString(36)}`;
-      if (!/^[a-zA-Z0-9_+.-]{1,255}$/.test(username)) throw badRequest('username is invalid');
-      const expires = str(body, 'expires_at');
-      if (expires !== undefined && Number.isNaN(Date.parse(expires))) throw badRequest('expires_at is invalid');
-      if (expires !== undefined && Date.parse(expires) <= Date.now()) throw badRequest('expires_at must be in the future');
-      const token = newToken(DEPLOY_TOKEN_PREFIX);
-      const row = await insertDeployToken(ctx.db, project.id, name, username, token, parseScopes(body.scopes, DEPLOY_SCOPES), expires ?? null).catch((err: { code?: string }) => {
-        if (err.code === '23505') throw new ApiError(400, 'username has already been taken', 'error');
-        throw err;
-      });
-      sendJson(ctx.res, 201, { ...presentDeployToken(row), token });
-    },
-  ],
-  [
-    'DELETE',
-    /^\/projects\/([^/]+)\/deploy_tokens\/(\d+)$/,
-    async (ctx) => {
-      requireWrite(ctx);
-      const { project } = await loadProject(ctx, ctx.params[0]!, ACCESS_LEVELS.maintainer);
-      if (!(await revokeDeployToken(ctx.db, project.id, Number(ctx.params[1])))) throw notFound('Deploy Token');
-      sendJson(ctx.res, 204, null);
     },
   ],
   [

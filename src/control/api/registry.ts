@@ -8,14 +8,14 @@ import { registryActions } from '../abilities.js';
 import { enqueueJob } from '../jobs/queue.js';
 import { BULK_DELETE_TAGS } from '../registry/jobs.js';
 import { resetFailedDeletion, scheduleDeletion } from '../registry/deletions.js';
-import { diskUsageCsv, projectDiskUsage } from '../registry/disk-usage.js';
+import { diskUsageCsv, groupDiskUsage, projectDiskUsage } from '../registry/disk-usage.js';
 import { compileAnchored, parseOlderThan } from '../registry/tag-selection.js';
 import { userOf } from '../principal.js';
 import { effectiveLevel } from '../abilities.js';
 import { RegistryCallError } from '../registry-client.js';
 import { tagGuardFor, type TagGuard } from '../registry/tag-protection.js';
 import { containerRepositoryById, getSettings, listContainerRepositories, repositoriesByStatus } from '../store/registry-records.js';
-import type { ContainerRepositoryRow, ProjectRow } from '../store/rows.js';
+import { ACCESS_LEVELS, type ContainerRepositoryRow, type ProjectRow } from '../store/rows.js';
 import { ApiError, badRequest, forbidden, int, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
 import { presentRepository } from './present.js';
 import { loadGroup, loadProject, requireAdmin, requireWrite } from './resources.js';
@@ -85,6 +85,15 @@ export const registryRoutes: Route[] = [
     async (ctx) => {
       const project = await projectWith(ctx, ctx.params[0]!, 'pull');
       sendJson(ctx.res, 200, await projectDiskUsage(ctx.db, ctx.services.registry, project));
+    },
+  ],
+  [
+    'GET',
+    /^\/groups\/([^/]+)\/registry\/disk_usage$/,
+    async (ctx) => {
+      // Reporter and up, as the repositories of its projects.
+      const { group } = await loadGroup(ctx, ctx.params[0]!, ACCESS_LEVELS.reporter);
+      sendJson(ctx.res, 200, await groupDiskUsage(ctx.db, ctx.services.registry, group));
     },
   ],
   [

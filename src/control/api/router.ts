@@ -19,12 +19,13 @@ import { userRoutes } from './users.js';
 import { cleanupRoutes } from './cleanup.js';
 import { geoRoutes } from './geo.js';
 import { virtualRegistryRoutes } from './virtual-registries.js';
+import { deployTokenRoutes } from './deploy-tokens.js';
 import { GEO_SITE_PREFIX, serveGeoSite } from './geo-site.js';
 
 /** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
 export type Route = readonly [string, RegExp, (ctx: ApiContext) => Promise<void>];
 
-const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes, ...geoRoutes, ...virtualRegistryRoutes];
+const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...deployTokenRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes, ...geoRoutes, ...virtualRegistryRoutes];
 
 /** The API prefix. */
 export const API_PREFIX = '/api/v4';

@@ -102,12 +102,16 @@ export async function revokePat(q: Queryer, userId: number | undefined, id: numb
   return rows.length > 0;
 }
 
-/** Stores a deploy token of a project. */
-export async function insertDeployToken(q: Queryer, projectId: number, name: string, username: string, token: string, scopes: readonly string[], expiresAt: string | null): Promise<DeployTokenRow> {
+/** Who a deploy token belongs to. */
+export type DeployTokenOwner = { readonly project_id: number } | { readonly group_id: number };
+const ownerOf = (o: DeployTokenOwner): [number | null, number | null] => ('project_id' in o ? [o.project_id, null] : [null, o.group_id]);
+
+/** Stores a deploy token of a project or a group. */
+export async function insertDeployToken(q: Queryer, owner: DeployTokenOwner, name: string, username: string, token: string, scopes: readonly string[], expiresAt: string | null): Promise<DeployTokenRow> {
   const [row] = await q.query<DeployTokenRow>(
     'cp_deploy_token_insert',
-    'INSERT INTO deploy_tokens (project_id, name, username, token_digest, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, project_id, name, username, scopes, expires_at, revoked, created_at',
-    [projectId, name, username, tokenDigest(token), scopes, expiresAt],
+    'INSERT INTO deploy_tokens (project_id, group_id, name, username, token_digest, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, project_id, group_id, name, username, scopes, expires_at, revoked, created_at',
+    [...ownerOf(owner), name, username, tokenDigest(token), scopes, expiresAt],
   );
   return num(row!);
 }
@@ -116,20 +120,27 @@ export async function insertDeployToken(q: Queryer, projectId: number, name: str
 export async function deployTokenBySecret(q: Queryer, username: string, token: string): Promise<DeployTokenRow | undefined> {
   const [row] = await q.query<DeployTokenRow>(
     'cp_deploy_token_by_secret',
-    'SELECT id, project_id, name, username, scopes, expires_at, revoked, created_at FROM deploy_tokens WHERE username = $1 AND token_digest = $2 AND NOT revoked AND (expires_at IS NULL OR expires_at > now())',
+    'SELECT id, project_id, group_id, name, username, scopes, expires_at, revoked, created_at FROM deploy_tokens WHERE username = $1 AND token_digest = $2 AND NOT revoked AND (expires_at IS NULL OR expires_at > now())',
     [username, tokenDigest(token)],
   );
   return row && num(row);
 }
 
-/** The deploy tokens of a project. */
-export async function listDeployTokens(q: Queryer, projectId: number): Promise<DeployTokenRow[]> {
-  const rows = await q.query<DeployTokenRow>('cp_deploy_token_list', 'SELECT id, project_id, name, username, scopes, expires_at, revoked, created_at FROM deploy_tokens WHERE project_id = $1 ORDER BY id', [projectId]);
+/** The deploy tokens of a project or a group. */
+export async function listDeployTokens(q: Queryer, owner: DeployTokenOwner): Promise<DeployTokenRow[]> {
+  const rows = await q.query<DeployTokenRow>(
+    'cp_deploy_token_list',
+    'SELECT id, project_id, group_id, name, username, scopes, expires_at, revoked, created_at FROM deploy_tokens WHERE project_id IS NOT DISTINCT FROM $1 AND group_id IS NOT DISTINCT FROM $2 ORDER BY id',
+    ownerOf(owner),
+  );
   return rows.map(num);
 }
 
-/** Revokes a deploy token of a project. */
-export async function revokeDeployToken(q: Queryer, projectId: number, id: number): Promise<boolean> {
-  const rows = await q.query('cp_deploy_token_revoke', 'UPDATE deploy_tokens SET revoked = true WHERE id = $1 AND project_id = $2 RETURNING 1', [id, projectId]);
+/** Revokes a deploy token of a project or a group. */
+export async function revokeDeployToken(q: Queryer, owner: DeployTokenOwner, id: number): Promise<boolean> {
+  const rows = await q.query('cp_deploy_token_revoke', 'UPDATE deploy_tokens SET revoked = true WHERE id = $3 AND project_id IS NOT DISTINCT FROM $1 AND group_id IS NOT DISTINCT FROM $2 RETURNING 1', [
+    ...ownerOf(owner),
+    id,
+  ]);
   return rows.length > 0;
 }

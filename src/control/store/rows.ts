@@ -66,7 +66,9 @@ export interface PatRow {
 
 export interface DeployTokenRow {
   readonly id: number;
-  readonly project_id: number;
+  /** The owner: a project, or a group (its projects and subgroups' projects, and its virtual registries). */
+  readonly project_id: number | null;
+  readonly group_id: number | null;
   readonly name: string;
   readonly username: string;
   readonly scopes: string[];

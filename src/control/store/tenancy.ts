@@ -151,3 +151,13 @@ export async function listMembers(q: Queryer, sourceType: 'namespace' | 'project
   );
   return rows.map(normalize);
 }
+
+/** True when namespace `id` is `ancestorId` or lies under it. */
+export async function namespaceWithin(q: Queryer, id: number, ancestorId: number): Promise<boolean> {
+  const rows = await q.query(
+    'cp_namespace_within',
+    'WITH RECURSIVE chain AS (SELECT id, parent_id FROM namespaces WHERE id = $1 UNION ALL SELECT n.id, n.parent_id FROM namespaces n JOIN chain c ON n.id = c.parent_id) SELECT 1 FROM chain WHERE id = $2',
+    [id, ancestorId],
+  );
+  return rows.length > 0;
+}

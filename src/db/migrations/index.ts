@@ -11,6 +11,7 @@ import { migration as notifyMetadataChanges } from './20261201100000_notify_meta
 import { migration as createGeoTables } from './20261201200000_create_geo_tables.js';
 import { migration as createVirtualRegistries } from './20261201300000_create_virtual_registries.js';
 import { migration as virtualRegistryFills } from './20261201400000_virtual_registry_fills.js';
+import { migration as groupDeployTokens } from './20261201500000_group_deploy_tokens.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   createMetadataTables,
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createGeoTables,
   createVirtualRegistries,
   virtualRegistryFills,
+  groupDeployTokens,
 ];
