@@ -11,6 +11,7 @@ import { parseDigest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
 import { sendJson, urlFor, type RequestContext } from './context.js';
 import { nextLink, pageRequest } from './pagination.js';
+import { parseRange } from './range.js';
 import type { Route } from './routes.js';
 
 /** What the pull-through cache answers. */
@@ -69,13 +70,18 @@ export async function serveVirtual(ctx: RequestContext, route: Route): Promise<b
     await pipeline(body, ctx.res).catch(() => undefined);
     return true;
   }
-  ctx.res.writeHead(200, answer.headers);
-  if (method === 'HEAD' || body.size === 0) {
+  // A cached blob answers ranges as a local one does (clients resume interrupted layer downloads with them).
+  const range = parseRange(ctx.req.headers.range, body.size);
+  if (range === 'unsatisfiable') throw regErr('RANGE_INVALID', 'requested range not satisfiable', { size: body.size }, 416);
+  const start = range?.start ?? 0;
+  const end = range ? range.end + 1 : body.size;
+  ctx.res.writeHead(range ? 206 : 200, range ? { ...answer.headers, 'Content-Length': String(end - start), 'Content-Range': `bytes ${range.start}-${range.end}/${body.size}` } : answer.headers);
+  if (method === 'HEAD' || end === start) {
     ctx.res.end();
     return true;
   }
   // [start, end) and not ended by sendTo.
-  await ctx.services.content.sendTo(parseDigest(body.stored), 0, body.size, ctx.res);
+  await ctx.services.content.sendTo(parseDigest(body.stored), start, end, ctx.res);
   ctx.res.end();
   return true;
 }

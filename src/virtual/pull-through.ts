@@ -20,12 +20,13 @@ import { regErr } from '../oci/errors.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { uploadDataPath } from '../storage/layout.js';
 import type { SecretBox } from './credentials.js';
-import { cacheEntry, cachedDigest, cachedTags, touchCacheEntry, upsertCacheEntry, upstreamsOf, type CacheEntryRow, type LinkedUpstream } from './store.js';
+import { cacheEntry, cachedDigest, cachedTags, revalidatedCacheEntry, upsertCacheEntry, upstreamsOf, upstreamsWithEntry, type CacheEntryRow, type LinkedUpstream } from './store.js';
 import { UpstreamUnavailable, upstreamFetch, upstreamImage, type UpstreamTarget } from './upstream.js';
 import type { VirtualMetrics } from './metrics.js';
 import { BlobFill, type Fill } from './blob-fill.js';
 import { beatFill, claimFill, fillClaim, HEARTBEAT_MS, releaseFill, setFillExpected } from './fill-claims.js';
 import { RemoteFill } from './remote-fill.js';
+import { DownloadCounts } from './download-counts.js';
 
 const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -47,6 +48,7 @@ export interface VirtualResponse {
 export class PullThrough {
   private readonly fills = new Map<string, Promise<CacheEntryRow | { digest: string; size: number; content_type: string }>>();
   private readonly blobFills = new Map<string, Promise<Fill | number>>();
+  private readonly downloads: DownloadCounts;
 
   constructor(
     private readonly db: Database,
@@ -54,7 +56,9 @@ export class PullThrough {
     private readonly driver: StorageDriver,
     private readonly box: SecretBox,
     private readonly metrics: VirtualMetrics,
-  ) {}
+  ) {
+    this.downloads = new DownloadCounts(db);
+  }
 
   private target(u: LinkedUpstream): UpstreamTarget {
     return { id: u.id, url: u.url, username: u.username, password: u.password_encrypted ? this.box.open(u.password_encrypted) : null };
@@ -71,32 +75,28 @@ export class PullThrough {
    * process through the map; across processes through a claim row, whose
    * followers wait for it to end and then read what it stored (`after`).
    */
-  private once<T extends object>(key: string, fill: () => Promise<T>, after: () => Promise<T>): Promise<T> {
+  private once<T extends object>(key: string, fill: () => Promise<T>, after: () => Promise<T>, settled: () => Promise<T | undefined>): Promise<T> {
     const running = this.fills.get(key) as Promise<T> | undefined;
     if (running) return running;
-    const p = this.claimed(key, fill, after).finally(() => this.fills.delete(key));
+    const p = this.claimed(key, fill, after, settled).finally(() => this.fills.delete(key));
     this.fills.set(key, p as Promise<never>);
     return p;
   }
 
-  private async claimed<T>(key: string, fill: () => Promise<T>, after: () => Promise<T>): Promise<T> {
+  private async claimed<T>(key: string, fill: () => Promise<T>, after: () => Promise<T>, settled: () => Promise<T | undefined>): Promise<T> {
     const mine = randomUUID();
-    if (await claimFill(this.db, key, mine)) {
+    const run = async () => {
       try {
-        return await fill();
+        // Another process may have done the work between this request's look and the claim.
+        return (await settled()) ?? (await fill());
       } finally {
         await releaseFill(this.db, key, mine).catch(() => undefined);
       }
-    }
+    };
+    if (await claimFill(this.db, key, mine)) return run();
     // Another process is fetching it (a manifest: small, quick). A claim left by a dead process goes stale and is taken over.
     for (let i = 0; await fillClaim(this.db, key); i++) {
-      if (i % 200 === 199 && (await claimFill(this.db, key, mine))) {
-        try {
-          return await fill();
-        } finally {
-          await releaseFill(this.db, key, mine).catch(() => undefined);
-        }
-      }
+      if (i % 200 === 199 && (await claimFill(this.db, key, mine))) return run();
       await new Promise((r) => setTimeout(r, 25));
     }
     return after();
@@ -133,31 +133,30 @@ export class PullThrough {
   }
 
   async manifest(registryId: number, image: string, reference: string, accept: string | undefined): Promise<VirtualResponse> {
-    const ups = await this.upstreams(registryId);
     const path = `${image}/manifests/${reference}`;
+    // One query: the upstreams in order, each with its entry for this path.
+    const linked = await upstreamsWithEntry(this.db, registryId, path);
+    if (linked.length === 0) throw regErr('NAME_UNKNOWN', `virtual registry ${registryId} does not exist or has no upstream`);
+    const ups = linked.map((l) => l.upstream);
     const wanted = accept && accept !== '*/*' ? accept : MANIFEST_ACCEPT;
     if (tryParseDigest(reference)) {
-      const hit = await cachedDigest(
-        this.db,
-        ups.map((u) => u.id),
-        path,
-      );
+      // A digest's content is the same whichever upstream it came from.
+      const hit = linked.find((l) => l.entry)?.entry;
       if (hit && (await this.content.size(parseDigest(hit.digest))) !== undefined) {
         this.metrics.requests.inc({ result: 'hit' });
         this.metrics.bytesSaved.inc(hit.size);
-        void touchCacheEntry(this.db, hit.id, false).catch(() => undefined);
+        this.downloads.add(hit.id);
         return this.manifestResponse(hit.digest, hit.content_type);
       }
     } else {
-      for (const u of ups) {
-        const entry = await cacheEntry(this.db, u.id, path);
+      for (const { upstream: u, entry } of linked) {
         // An entry whose bytes are gone (removed by hand, or by GC before its entry existed) is a miss.
         if (!entry || (await this.content.size(parseDigest(entry.digest))) === undefined) continue;
         const ageMs = Date.now() - new Date(entry.upstream_checked_at).getTime();
         if (u.cache_validity_hours === 0 || ageMs < u.cache_validity_hours * 3_600_000) {
           this.metrics.requests.inc({ result: 'hit' });
           this.metrics.bytesSaved.inc(entry.size);
-          void touchCacheEntry(this.db, entry.id, false).catch(() => undefined);
+          this.downloads.add(entry.id);
           return this.manifestResponse(entry.digest, entry.content_type);
         }
         // Stale: one HEAD to the upstream decides.
@@ -169,12 +168,16 @@ export class PullThrough {
               const head = await upstreamFetch(t, 'HEAD', `/v2/${upstreamImage(t, image)}/manifests/${reference}`, { Accept: wanted });
               this.metrics.requests.inc({ result: 'revalidated' });
               if (head.ok && head.headers.get('docker-content-digest') === entry.digest) {
-                await touchCacheEntry(this.db, entry.id, true);
+                await revalidatedCacheEntry(this.db, entry.id);
                 return entry;
               }
               return (await this.fetchManifest(u, image, reference, wanted)) ?? entry;
             },
             async () => (await cacheEntry(this.db, u.id, path)) ?? entry,
+            async () => {
+              const now = await cacheEntry(this.db, u.id, path);
+              return now && new Date(now.upstream_checked_at).getTime() !== new Date(entry.upstream_checked_at).getTime() ? now : undefined;
+            },
           );
           return this.manifestResponse(filled.digest, filled.content_type);
         } catch (err) {
@@ -194,6 +197,7 @@ export class PullThrough {
           `manifest ${u.id} ${path}`,
           async () => (await this.fetchManifest(u, image, reference, wanted)) ?? none,
           async () => (await cacheEntry(this.db, u.id, path)) ?? none,
+          async () => cacheEntry(this.db, u.id, path),
         );
         if (filled.digest) return this.manifestResponse(filled.digest, filled.content_type);
       } catch (err) {
@@ -257,11 +261,11 @@ export class PullThrough {
       ups.map((u) => u.id),
       path,
     );
-    const stored = await this.content.size(digest);
+    const stored = hit ? await this.content.size(digest) : undefined;
     if (stored !== undefined && hit) {
       this.metrics.requests.inc({ result: 'hit' });
       if (method === 'GET') this.metrics.bytesSaved.inc(stored);
-      void touchCacheEntry(this.db, hit.id, false).catch(() => undefined);
+      this.downloads.add(hit.id);
       return { headers: this.blobHeaders(digest.value, stored), body: { stored: digest.value, size: stored } };
     }
     if (method === 'HEAD') {
@@ -301,7 +305,13 @@ export class PullThrough {
   private async startOrFollow(ups: LinkedUpstream[], image: string, digest: string, key: string): Promise<Fill | number> {
     for (;;) {
       const temp = uploadDataPath('virtual_registries/fills', randomUUID());
-      if (await claimFill(this.db, key, temp)) return this.fillFromUpstreams(ups, image, digest, key, temp);
+      if (await claimFill(this.db, key, temp)) {
+        // Another process may have stored it between this request's look and the claim.
+        const stored = await this.storedEntry(ups, image, digest);
+        if (stored === undefined) return this.fillFromUpstreams(ups, image, digest, key, temp);
+        await releaseFill(this.db, key, temp).catch(() => undefined);
+        return stored;
+      }
       const claim = await fillClaim(this.db, key);
       if (claim && claim.expected !== null) return new RemoteFill(this.db, this.driver, this.content, key, claim.temp_path, digest, claim.expected);
       if (!claim) {
@@ -311,6 +321,16 @@ export class PullThrough {
       // The claimer is waiting for its upstream's answer (or its claim just ended): look again.
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /** The size of a blob cached under one of `ups` and present in storage, else undefined. */
+  private async storedEntry(ups: LinkedUpstream[], image: string, digest: string): Promise<number | undefined> {
+    const entry = await cachedDigest(
+      this.db,
+      ups.map((u) => u.id),
+      `${image}/blobs/${digest}`,
+    );
+    return entry ? this.content.size(parseDigest(digest)) : undefined;
   }
 
   /** A HEAD of a blob not cached: the first upstream that has it says its size. */

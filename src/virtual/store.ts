@@ -194,12 +194,25 @@ export async function upsertCacheEntry(q: Queryer, e: { upstream_id: number; rel
   );
 }
 
-export async function touchCacheEntry(q: Queryer, id: number, revalidated: boolean): Promise<void> {
-  await q.query(
-    'vr_touch_entry',
-    'UPDATE virtual_registries_container_cache_entries SET downloads_count = downloads_count + 1, downloaded_at = now(), upstream_checked_at = CASE WHEN $2 THEN now() ELSE upstream_checked_at END WHERE id = $1',
-    [id, revalidated],
+/** Marks an entry as just confirmed by its upstream (a stale tag whose digest did not change). */
+export async function revalidatedCacheEntry(q: Queryer, id: number): Promise<void> {
+  await q.query('vr_revalidated_entry', 'UPDATE virtual_registries_container_cache_entries SET upstream_checked_at = now(), updated_at = now() WHERE id = $1', [id]);
+}
+
+/**
+ * The upstreams of a registry in position order, each with its cache entry
+ * for `relativePath` when it has one: what a pull by tag needs, in one query.
+ */
+export async function upstreamsWithEntry(q: Queryer, registryId: number, relativePath: string): Promise<Array<{ upstream: LinkedUpstream; entry: CacheEntryRow | undefined }>> {
+  const rows = await q.query<LinkedUpstream & { entry: CacheEntryRow | null }>(
+    'vr_upstreams_with_entry',
+    `SELECT u.*, l.position, l.id AS registry_upstream_id, to_jsonb(e) AS entry FROM virtual_registries_container_registry_upstreams l
+     JOIN virtual_registries_container_upstreams u ON u.id = l.upstream_id
+     LEFT JOIN virtual_registries_container_cache_entries e ON e.upstream_id = u.id AND e.relative_path = $2
+     WHERE l.registry_id = $1 ORDER BY l.position`,
+    [registryId, relativePath],
   );
+  return rows.map(({ entry: e, ...u }) => ({ upstream: up(u as LinkedUpstream), entry: e ? entry(e) : undefined }));
 }
 
 export async function listCacheEntries(q: Queryer, upstreamId: number, search: string | undefined, limit: number, offset: number): Promise<CacheEntryRow[]> {

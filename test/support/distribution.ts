@@ -55,7 +55,9 @@ ${extraYaml}`,
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
     try {
-      if ((await fetch(`${url}/v2/`)).ok) break;
+      // 401 with auth configured (htpasswd, token): up all the same.
+      const status = (await fetch(`${url}/v2/`)).status;
+      if (status === 200 || status === 401) break;
     } catch {
       /* not up yet */
     }

@@ -53,7 +53,11 @@ export async function spawnWharf(
       const status = (await fetch(`${url}/v2/`)).status;
       if (status === 200 || status === 401) break;
     } catch {
-      if (i > 200) throw new Error(`wharf did not start: ${stderr}`);
+      if (i > 200) {
+        // A server that cannot start (a bad config, a database not migrated) must not outlive the test.
+        proc.kill('SIGKILL');
+        throw new Error(`wharf did not start: ${stderr}`);
+      }
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -171,7 +171,6 @@ describe('container virtual registries with skopeo', { skip, timeout: 300_000 },
   it('with the upstream stopped, cached content still pulls and uncached content is a clear error', async () => {
     await dist.stop();
     const via = `${wharf.host}/virtual_registries/container/${registryId}`;
-    // skopeo copy (inspect would list tags, which a virtual registry does not serve).
     const again = await skopeoCopy(`docker://${via}/library/app:v1`, `oci:${join(work, 'p5')}:v1`, ['--src-creds', `root:${PASSWORD}`]);
     assert.match(again, /^sha256:/);
     await assert.rejects(skopeoCopy(`docker://${via}/library/never-pulled:v1`, `oci:${join(work, 'p6')}:v1`, ['--src-creds', `root:${PASSWORD}`]), /not cached and no upstream answered|unavailable|refused|denied/i);
