@@ -8,7 +8,9 @@
  *   VR_BLOB_MIB=256 VR_COLD_MIB=64 VR_COLD_CLIENTS=50 VR_DATABASE=embedded,postgres npm run bench:virtual
  * Prints, for Wharf in each database mode (embedded: the default; postgres:
  * a fresh database on 127.0.0.1:5432):
- *  - cached blob pull (one curl GET of a VR_BLOB_MIB blob, median of 3), MiB/s;
+ *  - cached blob pull (one curl GET of a VR_BLOB_MIB blob), MiB/s: Wharf's
+ *    direct and virtual pulls alternate, median of VR_PULL_ROUNDS (7) each;
+ *    Distribution's median of 3;
  *  - cached manifest GET by tag (wrk, 32 connections), req/s;
  *  - VR_COLD_CLIENTS concurrent cold pulls (manifest, config and one
  *    VR_COLD_MIB layer each): wall time, upstream GETs per blob and of the
@@ -33,6 +35,7 @@ const COLD_MIB = Number(process.env.VR_COLD_MIB ?? 64);
 const COLD_CLIENTS = Number(process.env.VR_COLD_CLIENTS ?? 50);
 const MODES = (process.env.VR_DATABASE ?? 'embedded,postgres').split(',');
 const SECONDS = process.env.BENCH_SECONDS ?? '5';
+const PULL_ROUNDS = Number(process.env.VR_PULL_ROUNDS ?? 7);
 const PASSWORD = 'virtual-bench-password-1234';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 const basic = `Basic ${Buffer.from(`root:${PASSWORD}`).toString('base64')}`;
@@ -108,8 +111,12 @@ async function seconds(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function medianOf3(fn: () => Promise<number>): Promise<number> {
-  const v = [await fn(), await fn(), await fn()].sort((a, b) => a - b);
-  return v[1] as number;
+  return median([await fn(), await fn(), await fn()]);
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)] as number;
 }
 
 async function wrk(url: string, headers: string[]): Promise<number> {
@@ -198,14 +205,21 @@ for (const mode of MODES) {
     const bearer = [`Authorization: Bearer ${token}`];
     // The same image pushed to Wharf's own repository: the direct pull to compare with.
     await pushImage(wharf.url, 'bench/local', '1', big, { Authorization: `Bearer ${token}` });
-    const direct = await medianOf3(async () => BLOB_MIB / (await seconds(() => curlGet(`${wharf.url}/v2/bench/local/blobs/${big.digest}`, bearer))));
-    const directManifests = await wrk(`${wharf.url}/v2/bench/local/manifests/1`, [...bearer, `Accept: ${OCI}`]);
-    row(`Wharf ${mode}: direct local pull`, fmt(direct), fmt(directManifests), '', '', '', '');
     const url = `${wharf.url}/v2/${v}/bench/warm`;
     await curlGet(`${url}/manifests/1`, [...bearer, `Accept: ${OCI}`]);
     await curlGet(`${url}/blobs/${big.digest}`, bearer);
-    const pull = await medianOf3(async () => BLOB_MIB / (await seconds(() => curlGet(`${url}/blobs/${big.digest}`, bearer))));
+    // Direct and virtual pulls alternate (this VM's speed drifts within a minute), median of PULL_ROUNDS each.
+    const directs: number[] = [];
+    const pulls: number[] = [];
+    for (let i = 0; i < PULL_ROUNDS; i++) {
+      directs.push(BLOB_MIB / (await seconds(() => curlGet(`${wharf.url}/v2/bench/local/blobs/${big.digest}`, bearer))));
+      pulls.push(BLOB_MIB / (await seconds(() => curlGet(`${url}/blobs/${big.digest}`, bearer))));
+    }
+    const direct = median(directs);
+    const pull = median(pulls);
+    const directManifests = await wrk(`${wharf.url}/v2/bench/local/manifests/1`, [...bearer, `Accept: ${OCI}`]);
     const manifests = await wrk(`${url}/manifests/1`, [...bearer, `Accept: ${OCI}`]);
+    row(`Wharf ${mode}: direct local pull`, fmt(direct), fmt(directManifests), '', '', '', '');
     const cold = await pushImage(upstream.url, 'bench/cold', mode, randomBytes(COLD_MIB * MiB));
     forWharf.counts.clear();
     const mem = sampleTreeMemory(wharf.proc.pid as number);

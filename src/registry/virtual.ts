@@ -5,8 +5,7 @@
  * `VirtualHook`); only manifest and blob GET and HEAD, and the tags list,
  * exist there.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { parseDigest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
 import { sendJson, urlFor, type RequestContext } from './context.js';
@@ -17,7 +16,7 @@ import type { Route } from './routes.js';
 /** What the pull-through cache answers. */
 export interface VirtualAnswer {
   readonly headers: Record<string, string>;
-  readonly body: Buffer | Readable | { readonly stored: string; readonly size: number };
+  readonly body: Buffer | { readonly follow: (dest: Writable) => Promise<void> } | { readonly stored: string; readonly size: number };
 }
 
 /** The pull-through cache as the registry sees it. */
@@ -60,14 +59,19 @@ export async function serveVirtual(ctx: RequestContext, route: Route): Promise<b
     ctx.res.end(method === 'HEAD' ? undefined : body);
     return true;
   }
-  if (body instanceof Readable) {
+  if ('follow' in body) {
+    // A blob being filled: written as the fill goes; a failure mid-way cuts the answer short (the client retries).
     ctx.res.writeHead(200, answer.headers);
     if (method === 'HEAD') {
-      body.destroy();
       ctx.res.end();
       return true;
     }
-    await pipeline(body, ctx.res).catch(() => undefined);
+    try {
+      await body.follow(ctx.res);
+      ctx.res.end();
+    } catch {
+      ctx.res.destroy();
+    }
     return true;
   }
   // A cached blob answers ranges as a local one does (clients resume interrupted layer downloads with them).

@@ -10,7 +10,8 @@
  * get the blob once it is complete.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { BlobContent } from '../core/blob-content.js';
 import { parseDigest } from '../oci/digest.js';
@@ -23,9 +24,18 @@ export interface Fill {
   readonly expected: number;
   /** Resolves with the stored size; rejects when the fill failed. */
   readonly done: Promise<number>;
-  /** The whole blob for one client, from the first byte. */
-  stream(): Readable;
+  /** Writes the whole blob into `dest` (not ending it), following the fill; rejects when the fill fails or `dest` closes. */
+  sendTo(dest: Writable): Promise<void>;
 }
+
+/** Copies `[start, end)` of the object at `path` into `dest` (not ending it), by the driver's fast path when it has one. */
+export async function copySpan(driver: StorageDriver, path: string, start: number, end: number, dest: Writable): Promise<void> {
+  if (driver.copyRange) return driver.copyRange(path, start, end, dest);
+  await pipeline(await driver.reader(path, start, end), dest, { end: false });
+}
+
+/** Bytes gathered from the upstream before one write. */
+const WRITE_RUN = 1024 * 1024;
 
 export class BlobFill implements Fill {
   private written = 0;
@@ -63,13 +73,26 @@ export class BlobFill implements Fill {
     const writer = await this.driver.writer(this.temp, false);
     const hash = createHash('sha256');
     try {
+      // The upstream's chunks (tens of KiB) are written in runs of WRITE_RUN: fewer writes, and followers wake
+      // once per run rather than once per chunk. At most one run is held in memory.
+      let run: Buffer[] = [];
+      let runBytes = 0;
+      const flush = async () => {
+        if (runBytes === 0) return;
+        await writer.write(run.length === 1 ? (run[0] as Buffer) : Buffer.concat(run, runBytes));
+        this.written += runBytes;
+        run = [];
+        runBytes = 0;
+        this.notify();
+      };
       for await (const chunk of Readable.fromWeb(body)) {
         const bytes = chunk as Buffer;
         hash.update(bytes);
-        await writer.write(bytes);
-        this.written += bytes.length;
-        this.notify();
+        run.push(bytes);
+        runBytes += bytes.length;
+        if (runBytes >= WRITE_RUN) await flush();
       }
+      await flush();
       await writer.commit();
       const actual = `sha256:${hash.digest('hex')}`;
       if (actual !== this.digest) throw new Error(`the upstream sent bytes hashing to ${actual}, not ${this.digest}`);
@@ -94,31 +117,23 @@ export class BlobFill implements Fill {
   }
 
   /** The whole blob for one client, from the first byte, as fast as it reads and the fill writes. */
-  stream(): Readable {
-    return Readable.from(this.follow(), { objectMode: false });
-  }
-
-  private async *follow(): AsyncGenerator<Buffer> {
+  async sendTo(dest: Writable): Promise<void> {
     let pos = 0;
     for (;;) {
       if (this.state === 'failed') throw this.error;
       if (this.state === 'done') {
-        if (pos < this.written) yield* await this.content.open(parseDigest(this.digest), pos);
+        if (pos < this.written) await this.content.sendTo(parseDigest(this.digest), pos, this.written, dest);
         return;
       }
       if (pos < this.written && this.driver.readableWhileWriting) {
-        let part: Readable;
+        const end = this.written;
         try {
-          part = await this.driver.reader(this.temp, pos, this.written);
+          await copySpan(this.driver, this.temp, pos, end, dest);
+          pos = end;
         } catch (err) {
-          // Adopted (or removed) between the check and the open: the next turn reads the blob or reports the failure.
-          if (!(err instanceof PathNotFoundError)) throw err;
+          // Adopted (or removed) under this read: the next turn reads the blob or reports the failure.
+          if (!(err instanceof PathNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
           await this.done.catch(() => undefined);
-          continue;
-        }
-        for await (const chunk of part) {
-          pos += (chunk as Buffer).length;
-          yield chunk as Buffer;
         }
         continue;
       }

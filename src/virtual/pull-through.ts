@@ -12,7 +12,7 @@
  * complete, verified blob becomes visible.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { BlobContent } from '../core/blob-content.js';
 import type { Database } from '../db/queryer.js';
 import { parseDigest, tryParseDigest } from '../oci/digest.js';
@@ -41,8 +41,8 @@ const TAGS_PAGE = 10_000;
 /** What to send the client. */
 export interface VirtualResponse {
   readonly headers: Record<string, string>;
-  /** Bytes (manifests), a stream (a blob being filled), or a stored blob to send. */
-  readonly body: Buffer | Readable | { readonly stored: string; readonly size: number };
+  /** Bytes (manifests), a blob being filled (written into the response as the fill goes), or a stored blob to send. */
+  readonly body: Buffer | { readonly follow: (dest: Writable) => Promise<void> } | { readonly stored: string; readonly size: number };
 }
 
 export class PullThrough {
@@ -295,7 +295,7 @@ export class PullThrough {
       this.metrics.requests.inc({ result: 'joined' });
       if (running.expected > 0) this.metrics.bytesSaved.inc(running.expected);
     } else this.metrics.requests.inc({ result: 'miss' });
-    return { headers: this.blobHeaders(digest.value, running.expected), body: running.stream() };
+    return { headers: this.blobHeaders(digest.value, running.expected), body: { follow: (dest) => running.sendTo(dest) } };
   }
 
   /**

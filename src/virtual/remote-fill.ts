@@ -6,12 +6,12 @@
  * no blob stored means the fill failed, and the client's answer is cut short
  * (it retries, and a retry starts a new fill).
  */
-import { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { BlobContent } from '../core/blob-content.js';
 import type { Database } from '../db/queryer.js';
 import { parseDigest } from '../oci/digest.js';
 import { PathNotFoundError, type StorageDriver } from '../storage/driver.js';
-import type { Fill } from './blob-fill.js';
+import { copySpan, type Fill } from './blob-fill.js';
 import { fillClaim } from './fill-claims.js';
 
 /** How often a follower looks at the temporary object when it has read everything there. */
@@ -55,36 +55,28 @@ export class RemoteFill implements Fill {
     }
   }
 
-  stream(): Readable {
-    return Readable.from(this.follow(), { objectMode: false });
-  }
-
-  private async *follow(): AsyncGenerator<Buffer> {
+  async sendTo(dest: Writable): Promise<void> {
     const digest = parseDigest(this.digest);
     let pos = 0;
     for (;;) {
       const size = await this.content.size(digest);
       if (size !== undefined) {
-        if (pos < size) yield* await this.content.open(digest, pos);
+        if (pos < size) await this.content.sendTo(digest, pos, size, dest);
         return;
       }
-      let grew = false;
       if (this.driver.readableWhileWriting) {
         try {
           const now = (await this.driver.stat(this.temp)).size;
           if (now > pos) {
-            for await (const chunk of await this.driver.reader(this.temp, pos, now)) {
-              pos += (chunk as Buffer).length;
-              yield chunk as Buffer;
-            }
-            grew = true;
+            await copySpan(this.driver, this.temp, pos, now, dest);
+            pos = now;
+            continue;
           }
         } catch (err) {
           // Adopted or removed since the check: the next turn finds the blob or the failure.
-          if (!(err instanceof PathNotFoundError)) throw err;
+          if (!(err instanceof PathNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       }
-      if (grew) continue;
       if (this.failure !== undefined) throw this.failure;
       await sleep(POLL_MS);
     }

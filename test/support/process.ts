@@ -46,14 +46,16 @@ export async function spawnWharf(
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${p}`;
-  for (let i = 0; ; i++) {
+  // A first start initialises the embedded PostgreSQL server and migrates it: seconds, more on a busy machine.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if (proc.exitCode !== null) throw new Error(`wharf exited: ${stderr}`);
     try {
       // 401 with token auth on: up all the same.
       const status = (await fetch(`${url}/v2/`)).status;
       if (status === 200 || status === 401) break;
     } catch {
-      if (i > 200) {
+      if (Date.now() > deadline) {
         // A server that cannot start (a bad config, a database not migrated) must not outlive the test.
         proc.kill('SIGKILL');
         throw new Error(`wharf did not start: ${stderr}`);
