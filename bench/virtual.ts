@@ -35,6 +35,7 @@ const COLD_MIB = Number(process.env.VR_COLD_MIB ?? 64);
 const COLD_CLIENTS = Number(process.env.VR_COLD_CLIENTS ?? 50);
 const MODES = (process.env.VR_DATABASE ?? 'embedded,postgres').split(',');
 const SECONDS = process.env.BENCH_SECONDS ?? '5';
+const WORKERS: number | 'auto' = process.env.VR_WORKERS ? Number(process.env.VR_WORKERS) : 'auto';
 const PULL_ROUNDS = Number(process.env.VR_PULL_ROUNDS ?? 7);
 const PASSWORD = 'virtual-bench-password-1234';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
@@ -194,7 +195,7 @@ for (const mode of MODES) {
     dbYaml = `  enabled: true\n  host: ${s.host}\n  port: ${s.port}\n  user: ${s.user}\n  dbname: ${s.dbname}\n  sslmode: disable\n`;
     drop = () => tdb.drop();
   }
-  const wharf = await spawnWharf(join(work, `wharf-${mode}`), work, 'auto', 'auth:\n  token: {}\nvirtual_registries:\n  allow_private_upstreams: true\n', dbYaml);
+  const wharf = await spawnWharf(join(work, `wharf-${mode}`), work, WORKERS, 'auth:\n  token: {}\nvirtual_registries:\n  allow_private_upstreams: true\n', dbYaml);
   try {
     const group = await api(wharf, 'POST', '/groups', { path: 'bench' });
     const registry = await api(wharf, 'POST', `/groups/${group.id}/-/virtual_registries/container/registries`, { name: 'mirror' });

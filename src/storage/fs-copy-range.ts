@@ -3,12 +3,31 @@
  * recycled buffers: one is read from disk while the other is being written to
  * the socket. Piping a read stream allocates a fresh buffer per chunk instead,
  * and on a fast loopback that allocation (page faults, GC) is what limits a
- * pull. Memory per transfer: 2 × BUFFER.
+ * pull. Memory per transfer: 2 × BUFFER, taken from a small pool of idle
+ * buffers.
  */
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
 const BUFFER = 1024 * 1024;
+/** Idle full-size buffers kept for the next transfers (at most this many MiB held while idle). */
+const POOL_MAX = 16;
+const pool: Buffer[] = [];
+
+/**
+ * A buffer for a span of `span` bytes: full-size ones come from the pool, so
+ * that many short transfers in a row (clients following a fill, one span at
+ * a time) do not each allocate 2 MiB outside the V8 heap, which the garbage
+ * collector reclaims late.
+ */
+function take(span: number): Buffer {
+  if (span < BUFFER) return Buffer.allocUnsafeSlow(Math.max(span, 1));
+  return pool.pop() ?? Buffer.allocUnsafeSlow(BUFFER);
+}
+
+function give(buf: Buffer): void {
+  if (buf.length === BUFFER && pool.length < POOL_MAX) pool.push(buf);
+}
 
 function writeChunk(dest: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,8 +44,9 @@ function writeChunk(dest: Writable, chunk: Buffer): Promise<void> {
 /** Copies `[start, end)` of `file` into `dest`; does not end `dest`. */
 export async function copyFileRange(file: string, start: number, end: number, dest: Writable): Promise<void> {
   const fh = await open(file, 'r');
+  const bufs = [take(end - start), take(end - start)];
+  let settled = false;
   try {
-    const bufs = [Buffer.allocUnsafeSlow(Math.min(BUFFER, Math.max(end - start, 1))), Buffer.allocUnsafeSlow(Math.min(BUFFER, Math.max(end - start, 1)))];
     let pos = start;
     let turn = 0;
     let pending: Promise<void> = Promise.resolve();
@@ -41,7 +61,10 @@ export async function copyFileRange(file: string, start: number, end: number, de
       pending = writeChunk(dest, buf.subarray(0, bytesRead));
     }
     await pending;
+    settled = true;
   } finally {
     await fh.close();
+    // A buffer may go back only when no write still holds it (after a failure, one might).
+    if (settled) bufs.forEach(give);
   }
 }
