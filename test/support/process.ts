@@ -11,6 +11,8 @@ export interface WharfProcess {
   readonly url: string;
   readonly host: string;
   readonly proc: ChildProcess;
+  /** The last 4,000 characters the server wrote to stderr (its log). */
+  log(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function spawnWharf(
     url,
     host: `127.0.0.1:${p}`,
     proc,
+    log: () => stderr,
     kill: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

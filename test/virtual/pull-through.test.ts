@@ -3,7 +3,8 @@
  * (SPEC 8.2–8.4): CNCF Distribution behind Basic auth (htpasswd) and another
  * Wharf behind its Bearer token flow; the virtual registry's Wharf runs two
  * worker processes on external PostgreSQL, so that the test can age cache
- * entries and read the GC queue. skopeo and podman pull; 50 clients pull a
+ * entries and read the GC queue. skopeo and podman pull images and an
+ * artifact; 50 clients pull a
  * cold 200 MiB image at once; a client is cut off mid-pull.
  */
 import assert from 'node:assert/strict';
@@ -105,6 +106,7 @@ describe('pull-through cache semantics with skopeo, podman and 50 concurrent cli
   let wharfUpstream: number;
   let via: string;
   let storage: string[];
+  let sbomSubject: Awaited<ReturnType<OciLayout['image']>>;
   const auth = `auth:\n  token: {}\nvirtual_registries:\n  allow_private_upstreams: true\n`;
 
   before(async () => {
@@ -115,6 +117,8 @@ describe('pull-through cache semantics with skopeo, podman and 50 concurrent cli
     await layout.image({ tag: 'one', layers: 2, layerSize: 200_000 });
     await layout.image({ tag: 'two', layers: 1, layerSize: 150_000 });
     await layout.image({ tag: 'big', layers: 2, layerSize: 100 * MiB });
+    sbomSubject = await layout.image({ tag: 'signed', layers: 1, layerSize: 50_000 });
+    await layout.artifact('sbom', sbomSubject);
     await layout.flush();
     const htpasswd = join(work, 'htpasswd');
     await writeFile(htpasswd, await run('htpasswd', ['-Bbn', 'alice', UPSTREAM_PASSWORD]));
@@ -173,6 +177,12 @@ describe('pull-through cache semantics with skopeo, podman and 50 concurrent cli
     await run('podman', [...storage, 'pull', '--tls-verify=false', '--authfile', authfile, `${via}/team/app@${pushed}`]);
     const images = JSON.parse(await run('podman', [...storage, 'image', 'inspect', `${via}/team/app:v1`])) as Array<{ RepoDigests: string[] }>;
     assert.ok(images[0]?.RepoDigests.includes(`${via}/team/app@${pushed}`), `podman recorded ${images[0]?.RepoDigests.join(', ')}`);
+    // An artifact (an SBOM whose subject is an image), by tag, with its artifactType intact.
+    const sbom = await skopeoCopy(`oci:${layout.dir}:sbom`, `docker://${dist.host}/team/app:sbom`, ['--dest-creds', `alice:${UPSTREAM_PASSWORD}`]);
+    assert.equal(await skopeoCopy(`docker://${via}/team/app:sbom`, `oci:${join(work, 'o0')}:sbom`, ['--src-creds', creds]), sbom);
+    const raw = JSON.parse(await run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${via}/team/app@${sbom}`])) as { artifactType: string; subject: { digest: string } };
+    assert.equal(raw.artifactType, 'application/vnd.example.sbom.v1+json');
+    assert.equal(raw.subject.digest, sbomSubject.digest);
     // The upstream's password is sealed: no answer of the API carries it.
     const answers = [
       await api(wharf, 'GET', `/virtual_registries/container/registries/${registryId}/upstreams`),
@@ -184,6 +194,7 @@ describe('pull-through cache semantics with skopeo, podman and 50 concurrent cli
       assert.equal(a.status, 200);
       assert.ok(!a.text.includes(UPSTREAM_PASSWORD), 'password in an API answer');
     }
+    assert.ok(!wharf.log().includes(UPSTREAM_PASSWORD), 'password in the log');
     const stored = await sql.query('SELECT password_encrypted FROM virtual_registries_container_upstreams WHERE id = $1', [distUpstream]);
     assert.ok(!String(stored.rows[0].password_encrypted).includes(UPSTREAM_PASSWORD), 'stored in clear');
   });
