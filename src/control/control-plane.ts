@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/queryer.js';
 import type { Logger } from '../observability/logger.js';
 import { API_PREFIX, serveApi } from './api/router.js';
+import { serveWeb } from '../web/serve.js';
 import { createUser } from './identity/users.js';
 import { JobRunner } from './jobs/queue.js';
 import { serveJwtAuth } from './jwt-auth.js';
@@ -132,7 +133,8 @@ export async function startControlPlane(
         void serveApi(req, res, services);
         return true;
       }
-      return false;
+      // The admin page (`/admin/`, and `/` redirected there): static files that call /api/v4.
+      return serveWeb(req, res, path);
     },
     async close() {
       stopScheduler();

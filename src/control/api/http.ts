@@ -48,6 +48,8 @@ export interface ApiContext {
   readonly db: Database;
   readonly services: ControlPlaneServices;
   readonly log: Logger;
+  /** The admin page's sign-in session, when the call came with its cookie (SPEC 9.4). */
+  readonly session?: { readonly id: string; readonly csrf: string } | undefined;
 }
 
 /** Sends JSON. */

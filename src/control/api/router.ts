@@ -1,7 +1,7 @@
 /**
  * The REST API's router: `/api/v4/...` paths matched against each bounded
- * group of routes; authentication (personal access token) before any
- * handler; every error rendered here, once.
+ * group of routes; authentication (personal access token, Basic, or the
+ * admin page's session cookie with its CSRF token) before any handler; every error rendered here, once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateApi } from '../principal.js';
@@ -20,12 +20,25 @@ import { cleanupRoutes } from './cleanup.js';
 import { geoRoutes } from './geo.js';
 import { virtualRegistryRoutes } from './virtual-registries.js';
 import { deployTokenRoutes } from './deploy-tokens.js';
+import { sessionPrincipal, sessionRoutes } from './session.js';
 import { GEO_SITE_PREFIX, serveGeoSite } from './geo-site.js';
 
 /** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
 export type Route = readonly [string, RegExp, (ctx: ApiContext) => Promise<void>];
 
-const ROUTES: readonly Route[] = [...userRoutes, ...groupRoutes, ...memberRoutes, ...projectRoutes, ...deployTokenRoutes, ...registryRoutes, ...cleanupRoutes, ...settingsRoutes, ...geoRoutes, ...virtualRegistryRoutes];
+const ROUTES: readonly Route[] = [
+  ...sessionRoutes,
+  ...userRoutes,
+  ...groupRoutes,
+  ...memberRoutes,
+  ...projectRoutes,
+  ...deployTokenRoutes,
+  ...registryRoutes,
+  ...cleanupRoutes,
+  ...settingsRoutes,
+  ...geoRoutes,
+  ...virtualRegistryRoutes,
+];
 
 /** The API prefix. */
 export const API_PREFIX = '/api/v4';
@@ -46,10 +59,12 @@ export async function serveApi(req: IncomingMessage, res: ServerResponse, servic
       res.setHeader('Allow', [...new Set(matches.map(([m]) => m))].join(', '));
       throw new ApiError(405, '405 Method Not Allowed');
     }
-    const principal = await authenticateApi(services.db, req.headers);
+    // The admin page's session cookie (with its CSRF token on writes), else the API's own credentials.
+    const signedIn = await sessionPrincipal(services.db, req, path);
+    const principal = signedIn?.principal ?? (await authenticateApi(services.db, req.headers));
     if (!principal) throw new ApiError(401, '401 Unauthorized');
     const params = route[1].exec(path)!.slice(1) as string[];
-    await route[2]({ req, res, url, params, principal, db: services.db, services, log });
+    await route[2]({ req, res, url, params, principal, db: services.db, services, log, session: signedIn?.session });
   } catch (err) {
     if (res.headersSent) {
       res.destroy();

@@ -12,6 +12,7 @@ import { migration as createGeoTables } from './20261201200000_create_geo_tables
 import { migration as createVirtualRegistries } from './20261201300000_create_virtual_registries.js';
 import { migration as virtualRegistryFills } from './20261201400000_virtual_registry_fills.js';
 import { migration as groupDeployTokens } from './20261201500000_group_deploy_tokens.js';
+import { migration as webSessions } from './20261201600000_web_sessions.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   createMetadataTables,
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   createVirtualRegistries,
   virtualRegistryFills,
   groupDeployTokens,
+  webSessions,
 ];

@@ -1,0 +1,272 @@
+/**
+ * The admin web page (SPEC 9.4) in a real browser: playwright-core driving
+ * Debian's chromium against a real Wharf (default mode, token auth) holding
+ * images pushed by skopeo. Screenshots of each page, at 1280 px and at a
+ * phone's width, go to test-artifacts/web/.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { OciLayout } from '../support/oci-layout.js';
+import { spawnWharf, type WharfProcess } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
+import { requireCommand, skopeoCopy } from '../support/tools.js';
+
+const skip = requireCommand('chromium') ?? requireCommand('skopeo');
+const PASSWORD = 'admin-page-root-password-1';
+const VIEWER_PASSWORD = 'viewer-password-12345';
+const UPSTREAM_SECRET = 'upstream-sekret-never-shown';
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+const ARTIFACTS = join(new URL('../../', import.meta.url).pathname, 'test-artifacts', 'web');
+
+describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
+  let work: string;
+  let wharf: WharfProcess;
+  let browser: Browser;
+  let projectId: number;
+  let repoId: number;
+  let groupId: number;
+  let registryId: number;
+  let patToken: string;
+  let viewerId: number;
+
+  async function api(method: string, path: string, body?: unknown, auth = basic('root', PASSWORD)): Promise<{ status: number; body: any }> {
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${wharf.url}/api/v4${path}`, { method, headers: { Authorization: auth, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      // The first admin appears as the server starts.
+      if (res.status === 401 && i < 50 && auth === basic('root', PASSWORD)) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    }
+  }
+
+  async function registryTags(): Promise<string[]> {
+    const tok = await fetch(`${wharf.url}/jwt/auth?service=container_registry&scope=repository:team/app:pull`, { headers: { Authorization: basic('root', PASSWORD) } });
+    const token = ((await tok.json()) as { token: string }).token;
+    const res = await fetch(`${wharf.url}/v2/team/app/tags/list`, { headers: { Authorization: `Bearer ${token}` } });
+    return ((await res.json()) as { tags: string[] }).tags;
+  }
+
+  async function signIn(context: BrowserContext, user: string, pass: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(`${wharf.url}/`);
+    await page.getByLabel('Username').fill(user);
+    await page.getByLabel('Password').fill(pass);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-1280.png`), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  before(async () => {
+    process.env.WHARF_ROOT_PASSWORD = PASSWORD;
+    await mkdir(ARTIFACTS, { recursive: true });
+    work = await tempDir('wharf-web-');
+    const layout = await OciLayout.create(join(work, 'src'));
+    await layout.image({ tag: 'v1', layers: 2, layerSize: 40_000 });
+    await layout.image({ tag: 'v2', layers: 1, layerSize: 30_000 });
+    await layout.flush();
+    wharf = await spawnWharf(join(work, 'wharf'), work, 1, 'auth:\n  token: {}\nvirtual_registries:\n  allow_private_upstreams: true\n');
+    const g = await api('POST', '/groups', { path: 'team', visibility: 'private' });
+    assert.equal(g.status, 201, JSON.stringify(g.body));
+    groupId = g.body.id;
+    const p = await api('POST', '/projects', { path: 'app', namespace_id: groupId, visibility: 'private' });
+    assert.equal(p.status, 201);
+    projectId = p.body.id;
+    for (const [src, tag] of [
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+      ['v1', 'old'],
+    ])
+      await skopeoCopy(`oci:${layout.dir}:${src}`, `docker://${wharf.host}/team/app:${tag}`, ['--dest-creds', `root:${PASSWORD}`]);
+    const repos = await api('GET', `/projects/${projectId}/registry/repositories`);
+    repoId = repos.body[0].id;
+    const viewer = await api('POST', '/users', { username: 'viewer', name: 'Viewer', email: 'viewer@example.com', password: VIEWER_PASSWORD });
+    assert.equal(viewer.status, 201, JSON.stringify(viewer.body));
+    viewerId = viewer.body.id;
+    const pat = await api('POST', '/user/personal_access_tokens', { name: 'ci', scopes: ['api'] });
+    patToken = pat.body.token;
+    const r = await api('POST', `/groups/${groupId}/-/virtual_registries/container/registries`, { name: 'hub' });
+    registryId = r.body.id;
+    await api('POST', `/virtual_registries/container/registries/${registryId}/upstreams`, { url: 'http://127.0.0.1:9', name: 'first', username: 'u', password: UPSTREAM_SECRET });
+    await api('POST', `/virtual_registries/container/registries/${registryId}/upstreams`, { url: 'http://127.0.0.1:10', name: 'second' });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await wharf?.kill();
+  });
+
+  it('redirects / to the page; a wrong password is refused; the session cookie is HttpOnly and SameSite', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${wharf.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/admin/');
+    await page.getByLabel('Username').fill('root');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    assert.equal((await context.cookies()).length, 0);
+    await shot(page, 'sign-in');
+    // A token is not a password here.
+    await page.reload();
+    await page.getByLabel('Username').fill('root');
+    await page.getByLabel('Password').fill(patToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+    assert.equal((await context.cookies()).length, 0);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const cookies = await context.cookies();
+    const cookie = cookies.find((c) => c.name === 'wharf_session');
+    assert.ok(cookie, `cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    await context.close();
+  });
+
+  it('refuses API writes made with the session cookie but without its CSRF token, and calls without a session', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    // Strings, not functions: the TypeScript loader decorates functions with helpers the page does not have.
+    const statuses = await page.evaluate(`(async () => {
+      const put = (headers) => fetch('/api/v4/application/settings', { method: 'PUT', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ container_registry_token_expire_delay: 9 }) }).then((r) => r.status);
+      return { none: await put({}), wrong: await put({ 'X-CSRF-Token': 'forged' }), read: await fetch('/api/v4/application/settings').then((r) => r.status) };
+    })()`);
+    assert.deepEqual(statuses, { none: 403, wrong: 403, read: 200 });
+    assert.equal((await api('GET', '/application/settings')).body.container_registry_token_expire_delay, 5, 'nothing changed');
+    // Another browser with no session: the page asks to sign in, the API refuses admin calls.
+    const stranger = await browser.newContext();
+    const anon = await stranger.newPage();
+    await anon.goto(`${wharf.url}/admin/#/settings`);
+    await anon.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await anon.evaluate("fetch('/api/v4/application/settings').then((r) => r.status)"), 401);
+    assert.equal(await anon.evaluate("fetch('/api/v4/session').then((r) => r.status)"), 401);
+    await stranger.close();
+    await context.close();
+  });
+
+  it("renders every page with the API's numbers, at 1280 px and at a phone's width", async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    const apiRepos = (await api('GET', `/projects/${projectId}/registry/repositories?tags_count=true`)).body;
+    // Projects: repositories and tags of team/app.
+    const row = page.getByRole('row').filter({ hasText: 'team/app' });
+    await row.waitFor();
+    assert.deepEqual(await row.getByRole('cell').allTextContents(), ['team/app', 'private', String(apiRepos.length), String(apiRepos[0].tags_count)]);
+    await shot(page, 'projects');
+    // A project: its repository with tag count and size.
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await page.getByRole('heading', { name: 'Container repositories' }).waitFor();
+    const repoRow = page.getByRole('row').filter({ hasText: 'team/app' });
+    await repoRow.waitFor();
+    const cells = await repoRow.getByRole('cell').allTextContents();
+    assert.equal(cells[1], String(apiRepos[0].tags_count));
+    assert.notEqual(cells[2], '—');
+    assert.ok(await page.locator('[data-placeholder]').count(), 'the unbuilt parts are marked');
+    await shot(page, 'project');
+    // A repository: every tag with the digest the API reports.
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
+    await page.getByRole('columnheader', { name: 'Digest' }).waitFor();
+    for (const tag of ['v1', 'v2', 'old']) {
+      const detail = (await api('GET', `/projects/${projectId}/registry/repositories/${repoId}/tags/${tag}`)).body;
+      const tagRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: tag, exact: true }) });
+      assert.equal(await tagRow.locator('code').textContent(), detail.digest);
+    }
+    await shot(page, 'repository');
+    // Group: usage; virtual registries; its upstreams in order.
+    await page.goto(`${wharf.url}/admin/#/groups/${groupId}`);
+    await page.locator('[data-usage="total"]').waitFor();
+    await page.getByRole('link', { name: 'hub' }).click();
+    await page.getByRole('row').filter({ hasText: 'second' }).waitFor();
+    assert.deepEqual(
+      (await page.getByRole('row').allTextContents()).slice(1).map((t) => (t.includes('first') ? 'first' : 'second')),
+      ['first', 'second'],
+    );
+    await shot(page, 'virtual-registry');
+    await page.getByRole('button', { name: 'Move second up' }).click();
+    await page.getByRole('status').filter({ hasText: 'second moved to position 1.' }).waitFor();
+    const order = (await api('GET', `/virtual_registries/container/registries/${registryId}/upstreams`)).body.map((u: { name: string }) => u.name);
+    assert.deepEqual(order, ['second', 'first']);
+    for (const [hash, name, ready] of [
+      ['#/groups', 'groups', 'team'],
+      ['#/usage', 'usage', 'team/app'],
+      ['#/users', 'users', 'viewer'],
+      ['#/settings', 'settings', 'Save'],
+      ['#/geo', 'geo', 'Geo is not configured'],
+    ] as const) {
+      await page.goto(`${wharf.url}/admin/${hash}`);
+      await page.getByText(ready).first().waitFor();
+      await shot(page, name);
+    }
+    const usage = (await api('GET', '/registry/disk_usage')).body.find((u: { project_path: string }) => u.project_path === 'team/app');
+    await page.goto(`${wharf.url}/admin/#/usage`);
+    assert.equal(await page.locator('[data-bytes]').first().getAttribute('data-bytes'), String(usage.registry_size_bytes));
+    await context.close();
+  });
+
+  it("deletes a tag from the page: it is gone from the registry's tags list", async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
+    await page.getByRole('button', { name: 'Delete tag old' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tag old deleted.' }).waitFor();
+    assert.deepEqual((await registryTags()).sort(), ['v1', 'v2']);
+    await context.close();
+  });
+
+  it('saves settings that the next token obeys', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    await page.goto(`${wharf.url}/admin/#/settings`);
+    await page.getByLabel('Registry token lifetime (minutes)').fill('17');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    const res = await fetch(`${wharf.url}/jwt/auth?service=container_registry&scope=repository:team/app:pull`, { headers: { Authorization: basic('root', PASSWORD) } });
+    const body = (await res.json()) as { token: string; expires_in: number };
+    const claims = JSON.parse(Buffer.from(body.token.split('.')[1] as string, 'base64url').toString()) as { iat: number; exp: number };
+    assert.equal(claims.exp - claims.iat, 17 * 60);
+    await context.close();
+  });
+
+  it("shows a non-admin only what the API allows, and no secret in any page's source", async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'viewer', VIEWER_PASSWORD);
+    await page.getByText('No projects yet.').waitFor();
+    assert.equal(await page.getByText('team/app').count(), 0);
+    // As a Reporter of the project the viewer sees it, and a delete is refused in words.
+    assert.equal((await api('POST', `/projects/${projectId}/members`, { user_id: viewerId, access_level: 20 })).status, 201);
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
+    await page.getByRole('button', { name: 'Delete tag v1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Not allowed' }).waitFor();
+    assert.ok((await registryTags()).includes('v1'));
+    await page.goto(`${wharf.url}/admin/#/settings`);
+    await page.getByRole('alert').filter({ hasText: 'Not allowed' }).waitFor();
+    await context.close();
+    // The admin's pages: no password, token or upstream credential in any source.
+    const admin = await signIn(await browser.newContext(), 'root', PASSWORD);
+    const sources: string[] = [];
+    for (const hash of ['#/projects', `#/projects/${projectId}`, `#/groups/${groupId}`, `#/virtual/${registryId}`, '#/users', '#/settings']) {
+      await admin.goto(`${wharf.url}/admin/${hash}`);
+      await admin.getByRole('heading', { level: 1 }).waitFor();
+      await admin.waitForLoadState('networkidle');
+      sources.push(await admin.content());
+    }
+    for (const secret of [PASSWORD, VIEWER_PASSWORD, UPSTREAM_SECRET, patToken]) assert.ok(!sources.some((s) => s.includes(secret)), 'a secret in a page');
+  });
+});
