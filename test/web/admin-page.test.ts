@@ -176,7 +176,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const cells = await repoRow.getByRole('cell').allTextContents();
     assert.equal(cells[1], String(apiRepos[0].tags_count));
     assert.notEqual(cells[2], '—');
-    assert.ok(await page.locator('[data-placeholder]').count(), 'the unbuilt parts are marked');
+    assert.ok(await page.getByRole('button', { name: 'Dry run' }).count(), 'the cleanup policy section');
     await shot(page, 'project');
     // A repository: every tag with the digest the API reports.
     await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
@@ -186,6 +186,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       const tagRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: tag, exact: true }) });
       assert.equal(await tagRow.locator('code').textContent(), detail.digest);
     }
+    assert.ok(await page.locator('[data-placeholder]').count(), 'the unbuilt parts are marked');
     await shot(page, 'repository');
     // Group: usage; virtual registries; its upstreams in order.
     await page.goto(`${wharf.url}/admin/#/groups/${groupId}`);
@@ -225,6 +226,30 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
     await page.getByRole('button', { name: 'Delete tag old' }).click();
     await page.getByRole('status').filter({ hasText: 'Tag old deleted.' }).waitFor();
+    assert.deepEqual((await registryTags()).sort(), ['v1', 'v2']);
+    await context.close();
+  });
+
+  it("edits the cleanup policy with GitLab's values and shows a dry run's fate for each tag, as the API decides", async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await page.getByLabel('Keep the most recent').selectOption('1');
+    await page.getByLabel('Remove tags older than').selectOption('');
+    await page.getByLabel('Remove tags matching (regex)').fill('.*');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'Dry run: what a run would do now' }).waitFor();
+    const policy = (await api('GET', `/projects/${projectId}/registry/cleanup_policy`)).body;
+    assert.equal(policy.keep_n, 1);
+    assert.equal(policy.older_than, null);
+    const decided = (await api('POST', `/projects/${projectId}/registry/cleanup_policy/run?dry_run=true`)).body[0].tags as Array<{ name: string; delete: boolean; reason: string }>;
+    assert.ok(decided.some((d) => d.delete) && decided.some((d) => !d.delete), 'one tag kept, one deleted');
+    for (const d of decided) {
+      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: d.name, exact: true }) });
+      assert.deepEqual((await row.getByRole('cell').allTextContents()).slice(1), [d.name, d.delete ? 'Delete' : 'Keep', d.reason]);
+    }
+    await shot(page, 'cleanup-dry-run');
+    // Nothing was deleted by the dry run.
     assert.deepEqual((await registryTags()).sort(), ['v1', 'v2']);
     await context.close();
   });

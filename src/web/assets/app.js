@@ -224,8 +224,136 @@ async function projectView(id) {
       'No container images in this project.',
     ),
     h('h2', { text: 'Cleanup policy' }),
-    notYet('Editing the cleanup policy and its dry run', `Use PUT /api/v4/projects/${id} (container_expiration_policy_attributes) and the cleanup API.`),
+    await cleanupSection(id),
   );
+}
+
+/** GitLab's allowed values, as the API checks them. */
+const CADENCES = [
+  ['1d', 'Every day'],
+  ['7d', 'Every week'],
+  ['14d', 'Every two weeks'],
+  ['1month', 'Every month'],
+  ['3month', 'Every three months'],
+];
+const KEEP_N = ['1', '5', '10', '25', '50', '100'];
+const OLDER_THAN = ['7d', '14d', '30d', '90d'];
+
+function select(id, value, options, none) {
+  return h(
+    'select',
+    { id, name: id },
+    none ? h('option', { value: '', selected: value === null || value === undefined }, none) : null,
+    options.map(([v, label]) => h('option', { value: v, selected: String(value) === v }, label ?? v)),
+  );
+}
+
+/** A project's cleanup policy: edit, dry run (each tag's fate and why), run now (with its progress). */
+async function cleanupSection(id) {
+  let policy;
+  try {
+    policy = await api('GET', `/projects/${id}/registry/cleanup_policy`);
+  } catch (err) {
+    return h('p', { class: 'muted', text: err.status === 403 ? 'Only Maintainers see and change the cleanup policy.' : err.message });
+  }
+  const enabled = h('input', { id: 'cp-enabled', type: 'checkbox', checked: policy.enabled });
+  const cadence = select('cp-cadence', policy.cadence, CADENCES);
+  const keepN = select(
+    'cp-keep-n',
+    policy.keep_n,
+    KEEP_N.map((v) => [v, `${v} tag${v === '1' ? '' : 's'}`]),
+    'No minimum',
+  );
+  const olderThan = select(
+    'cp-older-than',
+    policy.older_than,
+    OLDER_THAN.map((v) => [v, `${v.replace('d', '')} days`]),
+    'Any age',
+  );
+  const nameRegex = h('input', { id: 'cp-name-regex', value: policy.name_regex ?? '' });
+  const keepRegex = h('input', { id: 'cp-name-regex-keep', value: policy.name_regex_keep ?? '' });
+  const outcome = h('div', { 'aria-live': 'polite' });
+  const save = async () => {
+    await api('PUT', `/projects/${id}/registry/cleanup_policy`, {
+      enabled: enabled.checked,
+      cadence: cadence.value,
+      keep_n: keepN.value === '' ? null : Number(keepN.value),
+      older_than: olderThan.value === '' ? null : olderThan.value,
+      name_regex: nameRegex.value || null,
+      name_regex_keep: keepRegex.value || null,
+    });
+  };
+  const dryRun = async () => {
+    await save();
+    const reports = await api('POST', `/projects/${id}/registry/cleanup_policy/run?dry_run=true`);
+    const rows = reports.flatMap((r) => r.tags.map((t) => ({ repository: r.repository, ...t })));
+    outcome.replaceChildren(
+      h('h3', { text: 'Dry run: what a run would do now' }),
+      table(
+        [
+          { title: 'Repository', cell: (r) => r.repository },
+          { title: 'Tag', cell: (r) => r.name },
+          { title: 'Fate', cell: (r) => h('strong', { class: r.delete ? 'error' : 'ok', text: r.delete ? 'Delete' : 'Keep' }) },
+          { title: 'Why', cell: (r) => r.reason },
+        ],
+        rows,
+        'No tags to decide on.',
+      ),
+    );
+  };
+  const runNow = async () => {
+    await save();
+    const before = await tagTotal(id);
+    await api('POST', `/projects/${id}/registry/cleanup_policy/run`);
+    const progress = h('progress', { max: Math.max(before, 1), value: 0, 'aria-label': 'Cleanup progress' });
+    const text = h('span', { text: ` Queued: ${before} tags before the run.` });
+    outcome.replaceChildren(h('p', {}, progress, text));
+    // The run is a background job: the page watches the tag count fall until it stops moving.
+    let last = before;
+    let still = 0;
+    for (let i = 0; i < 60 && still < 5; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await tagTotal(id);
+      still = now === last ? still + 1 : 0;
+      last = now;
+      progress.value = before - now;
+      text.textContent = ` ${before - now} deleted, ${now} tags left.`;
+    }
+    text.textContent += ' Done (the count stopped changing).';
+  };
+  const act = (fn) => (e) => {
+    e.preventDefault();
+    fn().catch(fail);
+  };
+  return h(
+    'div',
+    {},
+    h(
+      'form',
+      { class: 'stack', 'aria-label': 'Cleanup policy', onsubmit: act(async () => (await save(), say('Cleanup policy saved.'))) },
+      h('label', { class: 'check', for: 'cp-enabled' }, enabled, 'Run the policy on its schedule'),
+      h('label', { for: 'cp-cadence' }, 'Run', cadence),
+      h('label', { for: 'cp-keep-n' }, 'Keep the most recent', keepN),
+      h('label', { for: 'cp-older-than' }, 'Remove tags older than', olderThan),
+      h('label', { for: 'cp-name-regex' }, 'Remove tags matching (regex)', nameRegex),
+      h('label', { for: 'cp-name-regex-keep' }, 'Keep tags matching (regex)', keepRegex),
+      h(
+        'p',
+        {},
+        h('button', { type: 'submit' }, 'Save policy'),
+        ' ',
+        h('button', { type: 'button', onclick: act(dryRun) }, 'Dry run'),
+        ' ',
+        h('button', { type: 'button', class: 'danger', onclick: act(runNow) }, 'Run now'),
+      ),
+    ),
+    outcome,
+  );
+}
+
+async function tagTotal(id) {
+  const repos = await api('GET', `/projects/${id}/registry/repositories?tags_count=true&per_page=100`);
+  return repos.reduce((s, r) => s + (r.tags_count ?? 0), 0);
 }
 
 async function repositoryView(projectId, repoId) {
