@@ -208,11 +208,19 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       ['#/users', 'users', 'viewer'],
       ['#/settings', 'settings', 'Save'],
       ['#/geo', 'geo', 'Geo is not configured'],
+      ['#/operations', 'operations', 'Online garbage collection'],
+      ['#/tokens', 'tokens', 'Create token'],
     ] as const) {
       await page.goto(`${wharf.url}/admin/${hash}`);
       await page.getByText(ready).first().waitFor();
       await shot(page, name);
     }
+    // Operations: the GC queues as the API counts them.
+    await page.goto(`${wharf.url}/admin/#/operations`);
+    const blobs = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'blobs', exact: true }) });
+    await blobs.waitFor();
+    const gc = (await api('GET', '/registry/gc')).body.find((q: { queue: string }) => q.queue === 'blobs');
+    assert.equal((await blobs.getByRole('cell').allTextContents())[1], String(gc.size));
     const usage = (await api('GET', '/registry/disk_usage')).body.find((u: { project_path: string }) => u.project_path === 'team/app');
     await page.goto(`${wharf.url}/admin/#/usage`);
     assert.equal(await page.locator('[data-bytes]').first().getAttribute('data-bytes'), String(usage.registry_size_bytes));
@@ -254,6 +262,34 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await context.close();
   });
 
+  it('creates and revokes tokens on the page: a personal access token and a project deploy token, each secret shown once', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, 'root', PASSWORD);
+    await page.goto(`${wharf.url}/admin/#/tokens`);
+    await page.getByLabel('Name').fill('from-the-page');
+    await page.getByLabel('read_api').check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByRole('alert').filter({ hasText: 'copy it now' }).locator('code').textContent()) as string;
+    assert.match(secret, /^wharfpat-/);
+    const me = await fetch(`${wharf.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': secret } });
+    assert.equal(me.status, 200, 'the token shown works');
+    await page.getByRole('button', { name: 'Revoke token from-the-page' }).click();
+    await page.getByRole('status').filter({ hasText: 'Token from-the-page revoked.' }).waitFor();
+    assert.equal((await fetch(`${wharf.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': secret } })).status, 401);
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await page.getByRole('form', { name: 'Create a deploy token' }).getByLabel('Name').fill('ci-pull');
+    await page.getByRole('button', { name: 'Create deploy token' }).click();
+    const dt = (await page.getByRole('alert').filter({ hasText: 'copy it now' }).locator('code').textContent()) as string;
+    assert.match(dt, /^wharfdt-/);
+    const listed = (await api('GET', `/projects/${projectId}/deploy_tokens`)).body;
+    assert.deepEqual(
+      listed.map((t: { name: string; scopes: string[] }) => [t.name, t.scopes]),
+      [['ci-pull', ['read_registry']]],
+    );
+    await shot(page, 'project-tokens');
+    await context.close();
+  });
+
   it('saves settings that the next token obeys', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
@@ -273,8 +309,20 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const page = await signIn(context, 'viewer', VIEWER_PASSWORD);
     await page.getByText('No projects yet.').waitFor();
     assert.equal(await page.getByText('team/app').count(), 0);
-    // As a Reporter of the project the viewer sees it, and a delete is refused in words.
-    assert.equal((await api('POST', `/projects/${projectId}/members`, { user_id: viewerId, access_level: 20 })).status, 201);
+    // The admin makes the viewer a Reporter of the project on the page.
+    const adminContext = await browser.newContext();
+    const adminPage = await signIn(adminContext, 'root', PASSWORD);
+    await adminPage.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await adminPage.getByRole('form', { name: 'Add a member' }).getByLabel('Username').fill('viewer');
+    await adminPage.getByRole('form', { name: 'Add a member' }).getByLabel('Role').selectOption('20');
+    await adminPage.getByRole('button', { name: 'Add member' }).click();
+    await adminPage.getByRole('status').filter({ hasText: 'viewer added as Reporter.' }).waitFor();
+    assert.deepEqual(
+      (await api('GET', `/projects/${projectId}/members`)).body.map((m: { id: number; access_level: number }) => [m.id, m.access_level]),
+      [[viewerId, 20]],
+    );
+    await adminContext.close();
+    // As a Reporter the viewer sees the project, and a delete is refused in words.
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
     await page.getByRole('button', { name: 'Delete tag v1' }).click();

@@ -21,6 +21,7 @@ import { geoRoutes } from './geo.js';
 import { virtualRegistryRoutes } from './virtual-registries.js';
 import { deployTokenRoutes } from './deploy-tokens.js';
 import { sessionPrincipal, sessionRoutes } from './session.js';
+import { operationRoutes } from './operations.js';
 import { GEO_SITE_PREFIX, serveGeoSite } from './geo-site.js';
 
 /** A route: method, path pattern under `/api/v4` (captures become `params`), handler. */
@@ -34,6 +35,7 @@ const ROUTES: readonly Route[] = [
   ...projectRoutes,
   ...deployTokenRoutes,
   ...registryRoutes,
+  ...operationRoutes,
   ...cleanupRoutes,
   ...settingsRoutes,
   ...geoRoutes,

@@ -225,6 +225,12 @@ async function projectView(id) {
     ),
     h('h2', { text: 'Cleanup policy' }),
     await cleanupSection(id),
+    h('h2', { text: 'Registry access' }),
+    registryToggle(project),
+    h('h2', { text: 'Members' }),
+    await membersSection('projects', id),
+    h('h2', { text: 'Deploy tokens' }),
+    await deployTokensSection('projects', id),
   );
 }
 
@@ -356,6 +362,155 @@ async function tagTotal(id) {
   return repos.reduce((s, r) => s + (r.tags_count ?? 0), 0);
 }
 
+function registryToggle(project) {
+  const box = h('input', { id: 'project-registry', type: 'checkbox', checked: project.container_registry_enabled });
+  box.addEventListener('change', () =>
+    api('PUT', `/projects/${project.id}`, { container_registry_enabled: box.checked })
+      .then(() => say(`Container registry ${box.checked ? 'enabled' : 'disabled'} for ${project.path_with_namespace}.`))
+      .catch((err) => {
+        box.checked = !box.checked;
+        fail(err);
+      }),
+  );
+  return h('label', { class: 'check', for: 'project-registry' }, box, 'Container registry enabled for this project');
+}
+
+const LEVELS = [
+  ['10', 'Guest'],
+  ['20', 'Reporter'],
+  ['30', 'Developer'],
+  ['40', 'Maintainer'],
+  ['50', 'Owner'],
+];
+
+/** Direct members of a project or group: list, add by username, remove. */
+async function membersSection(kind, id) {
+  let members;
+  try {
+    members = await api('GET', `/${kind}/${id}/members`);
+  } catch (err) {
+    return h('p', { class: 'muted', text: err.message });
+  }
+  const username = h('input', { id: `${kind}-member-username`, autocomplete: 'off' });
+  const level = select(`${kind}-member-level`, '20', LEVELS);
+  const add = async (e) => {
+    e.preventDefault();
+    const users = await api('GET', `/users?username=${enc(username.value.trim())}&per_page=100`);
+    const user = users.find((u) => u.username === username.value.trim());
+    if (!user) throw new ApiError(404, `There is no user named ${username.value.trim()}.`);
+    await api('POST', `/${kind}/${id}/members`, { user_id: user.id, access_level: Number(level.value) });
+    say(`${user.username} added as ${LEVELS.find(([v]) => v === level.value)[1]}.`);
+    await render();
+  };
+  return h(
+    'div',
+    {},
+    table(
+      [
+        { title: 'Member', cell: (m) => m.username },
+        { title: 'Role', cell: (m) => LEVELS.find(([v]) => Number(v) === m.access_level)?.[1] ?? String(m.access_level) },
+        {
+          title: 'Actions',
+          cell: (m) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'danger',
+                'aria-label': `Remove member ${m.username}`,
+                onclick: () =>
+                  api('DELETE', `/${kind}/${id}/members/${m.id}`)
+                    .then(() => (say(`${m.username} removed.`), render()))
+                    .catch(fail),
+              },
+              'Remove',
+            ),
+        },
+      ],
+      members,
+      'No direct members.',
+    ),
+    h(
+      'form',
+      { 'aria-label': 'Add a member', onsubmit: (e) => add(e).catch(fail) },
+      h('label', { for: `${kind}-member-username` }, 'Username ', username),
+      ' ',
+      h('label', { for: `${kind}-member-level` }, 'Role ', level),
+      ' ',
+      h('button', { type: 'submit' }, 'Add member'),
+    ),
+  );
+}
+
+/** A secret shown once, right after it was created. */
+function revealOnce(label, secret) {
+  return h('p', { class: 'ok', role: 'alert' }, `${label}: `, h('code', { text: secret }), ' — copy it now; it is not shown again.');
+}
+
+/** Deploy tokens of a project or group: list, create (name, scopes), revoke. */
+async function deployTokensSection(kind, id) {
+  let tokens;
+  try {
+    tokens = await api('GET', `/${kind}/${id}/deploy_tokens`);
+  } catch (err) {
+    return h('p', { class: 'muted', text: err.status === 403 ? 'Only Maintainers manage deploy tokens.' : err.message });
+  }
+  const scopes = kind === 'groups' ? ['read_registry', 'write_registry', 'read_virtual_registry'] : ['read_registry', 'write_registry'];
+  const name = h('input', { id: `${kind}-dt-name`, required: true });
+  const boxes = scopes.map((sc) => h('input', { type: 'checkbox', id: `${kind}-dt-${sc}`, value: sc, checked: sc === 'read_registry' }));
+  const shown = h('div', {});
+  const create = async (e) => {
+    e.preventDefault();
+    const t = await api('POST', `/${kind}/${id}/deploy_tokens`, { name: name.value, scopes: boxes.filter((b) => b.checked).map((b) => b.value) });
+    name.value = '';
+    await render();
+    say('');
+    statusEl.replaceChildren(revealOnce(`Deploy token ${t.name} (username ${t.username})`, t.token));
+  };
+  return h(
+    'div',
+    {},
+    table(
+      [
+        { title: 'Name', cell: (t) => t.name },
+        { title: 'Username', cell: (t) => h('code', { text: t.username }) },
+        { title: 'Scopes', cell: (t) => t.scopes.join(', ') },
+        { title: 'State', cell: (t) => (t.revoked ? 'revoked' : t.expired ? 'expired' : 'active') },
+        {
+          title: 'Actions',
+          cell: (t) =>
+            t.revoked
+              ? ''
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'danger',
+                    'aria-label': `Revoke deploy token ${t.name}`,
+                    onclick: () =>
+                      api('DELETE', `/${kind}/${id}/deploy_tokens/${t.id}`)
+                        .then(() => (say(`Deploy token ${t.name} revoked.`), render()))
+                        .catch(fail),
+                  },
+                  'Revoke',
+                ),
+        },
+      ],
+      tokens,
+      'No deploy tokens.',
+    ),
+    h(
+      'form',
+      { 'aria-label': 'Create a deploy token', onsubmit: (e) => create(e).catch(fail) },
+      h('label', { for: `${kind}-dt-name` }, 'Name ', name),
+      ' ',
+      boxes.map((b) => h('label', { class: 'check', for: b.id }, b, b.value)),
+      h('button', { type: 'submit' }, 'Create deploy token'),
+    ),
+    shown,
+  );
+}
+
 async function repositoryView(projectId, repoId) {
   const repo = await api('GET', `/registry/repositories/${repoId}?size=true`);
   const names = await api('GET', `/projects/${projectId}/registry/repositories/${repoId}/tags?per_page=100`);
@@ -419,6 +574,10 @@ async function groupView(id) {
           h('dt', { text: 'Total on disk' }),
           h('dd', { 'data-usage': 'total', text: bytes(usage.total_size_bytes) }),
         ),
+    h('h2', { text: 'Members' }),
+    await membersSection('groups', id),
+    h('h2', { text: 'Deploy tokens' }),
+    await deployTokensSection('groups', id),
     h('h2', { text: 'Virtual registries' }),
     registries === null
       ? h('p', { class: 'muted', text: 'Virtual registries belong to top-level groups.' })
@@ -558,7 +717,98 @@ async function usersView() {
       ],
       users,
     ),
-    notYet('Personal access tokens, deploy tokens and memberships', 'Use /api/v4/users/:id/personal_access_tokens, /projects/:id/deploy_tokens, /groups/:id/deploy_tokens and /…/members.'),
+    h('h2', { text: 'New user' }),
+    newUserForm(),
+    h('p', { class: 'muted' }, 'Your own personal access tokens: ', h('a', { href: '#/tokens', text: 'Tokens' }), '. Memberships and deploy tokens: on each project and group.'),
+  );
+}
+
+function newUserForm() {
+  const field = (id, label, attrs = {}) => {
+    const input = h('input', { id, name: id, required: true, ...attrs });
+    return [input, h('label', { for: id }, label, input)];
+  };
+  const [username, l1] = field('new-username', 'Username', { autocomplete: 'off' });
+  const [name, l2] = field('new-name', 'Name');
+  const [email, l3] = field('new-email', 'Email', { type: 'email' });
+  const [password, l4] = field('new-password', 'Password (at least 8 characters)', { type: 'password', autocomplete: 'new-password', minlength: 8 });
+  return h(
+    'form',
+    {
+      class: 'stack',
+      'aria-label': 'New user',
+      onsubmit: (e) => {
+        e.preventDefault();
+        api('POST', '/users', { username: username.value, name: name.value, email: email.value, password: password.value })
+          .then((u) => (say(`User ${u.username} created.`), render()))
+          .catch(fail);
+      },
+    },
+    l1,
+    l2,
+    l3,
+    l4,
+    h('button', { type: 'submit' }, 'Create user'),
+  );
+}
+
+const PAT_SCOPES = ['api', 'read_api', 'read_registry', 'write_registry', 'read_virtual_registry'];
+
+async function tokensView() {
+  const tokens = await api('GET', '/personal_access_tokens');
+  const name = h('input', { id: 'pat-name', required: true });
+  const expires = h('input', { id: 'pat-expires', type: 'date' });
+  const boxes = PAT_SCOPES.map((sc) => h('input', { type: 'checkbox', id: `pat-${sc}`, value: sc, checked: sc === 'read_registry' }));
+  const create = async (e) => {
+    e.preventDefault();
+    const t = await api('POST', '/user/personal_access_tokens', { name: name.value, scopes: boxes.filter((b) => b.checked).map((b) => b.value), ...(expires.value ? { expires_at: expires.value } : {}) });
+    await render();
+    statusEl.replaceChildren(revealOnce(`Personal access token ${t.name}`, t.token));
+  };
+  return page(
+    'Your personal access tokens',
+    table(
+      [
+        { title: 'Name', cell: (t) => t.name },
+        { title: 'Scopes', cell: (t) => t.scopes.join(', ') },
+        { title: 'Expires', cell: (t) => t.expires_at ?? 'never' },
+        { title: 'State', cell: (t) => (t.revoked ? 'revoked' : t.active === false ? 'inactive' : 'active') },
+        {
+          title: 'Actions',
+          cell: (t) =>
+            t.revoked
+              ? ''
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'danger',
+                    'aria-label': `Revoke token ${t.name}`,
+                    onclick: () =>
+                      api('DELETE', `/personal_access_tokens/${t.id}`)
+                        .then(() => (say(`Token ${t.name} revoked.`), render()))
+                        .catch(fail),
+                  },
+                  'Revoke',
+                ),
+        },
+      ],
+      tokens,
+      'No tokens.',
+    ),
+    h(
+      'form',
+      { class: 'stack', 'aria-label': 'New personal access token', onsubmit: (e) => create(e).catch(fail) },
+      h('label', { for: 'pat-name' }, 'Name', name),
+      h('label', { for: 'pat-expires' }, 'Expires on (empty: never)', expires),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: 'Scopes' }),
+        boxes.map((b) => h('label', { class: 'check', for: b.id }, b, b.value)),
+      ),
+      h('button', { type: 'submit' }, 'Create token'),
+    ),
   );
 }
 
@@ -567,6 +817,7 @@ async function settingsView() {
   const delay = h('input', { id: 'delay', name: 'delay', type: 'number', min: 1, max: 1440, value: s.container_registry_token_expire_delay, required: true });
   const enabled = h('input', { id: 'enabled', name: 'enabled', type: 'checkbox', checked: s.container_registry_enabled });
   const defaults = h('input', { id: 'defaults', name: 'defaults', type: 'checkbox', checked: s.default_projects_container_registry });
+  const host = h('input', { id: 'host', name: 'host', value: s.container_registry_host ?? '', placeholder: location.host });
   const form = h(
     'form',
     {
@@ -579,6 +830,7 @@ async function settingsView() {
             container_registry_token_expire_delay: Number(delay.value),
             container_registry_enabled: enabled.checked,
             default_projects_container_registry: defaults.checked,
+            container_registry_host: host.value.trim() || null,
           });
           say('Settings saved. New tokens use them.');
         } catch (err) {
@@ -589,29 +841,120 @@ async function settingsView() {
     h('label', { for: 'delay' }, 'Registry token lifetime (minutes)', delay),
     h('label', { class: 'check', for: 'enabled' }, enabled, 'Container registry enabled on this site'),
     h('label', { class: 'check', for: 'defaults' }, defaults, 'New projects have the registry enabled'),
+    h('label', { for: 'host' }, 'Registry host shown to users (empty: this server)', host),
     h('button', { type: 'submit' }, 'Save'),
   );
-  return page('Settings', form, notYet('Online GC queues and notifications', 'Use the /metrics series wharf_gc_* and wharf_notifications_*.'));
+  return page('Settings', form, h('p', { class: 'muted' }, 'GC queues and notifications: see ', h('a', { href: '#/operations', text: 'Operations' }), '.'));
 }
 
+const SYNC_STATES = ['pending', 'started', 'synced', 'failed'];
+const VERIFY_STATES = ['pending', 'started', 'verified', 'failed'];
+
 async function geoView() {
-  const status = await api('GET', '/geo/status').catch((err) => err);
-  if (status instanceof Error) {
-    return page('Geo', h('p', { class: 'muted', text: status.status === 404 || status.status === 400 ? 'Geo is not configured on this site (geo.role).' : status.message }));
+  let status;
+  try {
+    status = await api('GET', '/geo/status');
+  } catch (err) {
+    return page('Geo', h('p', { class: 'muted', text: err.status === 404 || err.status === 400 ? 'Geo is not configured on this site (geo.role).' : err.message }));
   }
   const sites = await api('GET', '/geo/sites').catch(() => []);
+  const repos = status.role === 'secondary' ? await api('GET', '/geo/repositories?per_page=100').catch(() => []) : [];
+  const progress = h('p', { 'aria-live': 'polite' });
+  const resync = async (body, what) => {
+    await api('POST', '/geo/resync', body);
+    const bar = h('progress', { max: 100, value: 0, 'aria-label': 'Resync progress' });
+    const text = h('span', { text: ` ${what}: queued.` });
+    progress.replaceChildren(bar, text);
+    // The sync is background work: the page follows this site's counts until nothing is pending.
+    for (let i = 0; i < 120; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const s = await api('GET', '/geo/status');
+      const total = s.container_repositories_count || 1;
+      bar.value = Math.round((100 * s.container_repositories_synced_count) / total);
+      text.textContent = ` ${what}: ${s.container_repositories_synced_count} of ${s.container_repositories_count} synced, ${s.container_repositories_failed_count} failed.`;
+      if (s.container_repositories_pending_count + s.container_repositories_started_count === 0) break;
+    }
+  };
+  const counts = (s) => (s ? `${s.container_repositories_synced_count ?? 0} synced · ${s.container_repositories_pending_count ?? 0} pending · ${s.container_repositories_started_count ?? 0} started · ${s.container_repositories_failed_count ?? 0} failed · ${s.container_repositories_verified_count ?? 0} verified` : 'no report yet');
   return page(
-    'Geo',
-    h('pre', { text: JSON.stringify(status, null, 2) }),
+    `Geo: ${status.name} (${status.role ?? 'no role'})`,
+    h('p', {}, counts(status), status.replication_lag_seconds !== null && status.replication_lag_seconds !== undefined ? ` · lag ${status.replication_lag_seconds} s` : ''),
+    status.last_error ? h('p', { class: 'error', text: `Last error: ${status.last_error}` }) : null,
     h('h2', { text: 'Sites' }),
     table(
       [
-        { title: 'Name', cell: (s) => s.name },
-        { title: 'URL', cell: (s) => h('code', { text: s.url ?? s.api_url ?? '' }) },
+        { title: 'Site', cell: (x) => `${x.name}${x.is_primary ? ' (primary)' : ''}` },
+        { title: 'Registry', cell: (x) => h('code', { text: x.registry_url }) },
+        { title: 'Repositories', cell: (x) => counts(x.status) },
+        { title: 'Lag', num: true, cell: (x) => (x.status?.replication_lag_seconds ?? null) === null ? '—' : `${x.status.replication_lag_seconds} s` },
+        { title: 'Reported', cell: (x) => when(x.status_at) },
       ],
       sites,
+      'No other sites known.',
     ),
-    notYet('Per-repository replication details, resync one or all', 'Use /api/v4/geo/resync and wharf geo status.'),
+    status.role === 'secondary'
+      ? [
+          h('h2', { text: 'Replication of each repository' }),
+          h('p', {}, h('button', { type: 'button', onclick: () => resync({ all: true }, 'Resync of every repository').catch(fail) }, 'Resync all')),
+          progress,
+          table(
+            [
+              { title: 'Repository', cell: (r) => r.path },
+              { title: 'Sync', cell: (r) => SYNC_STATES[r.state] ?? String(r.state) },
+              { title: 'Verification', cell: (r) => VERIFY_STATES[r.verification_state] ?? String(r.verification_state) },
+              { title: 'Last synced', cell: (r) => when(r.last_synced_at) },
+              { title: 'Failure', cell: (r) => r.last_sync_failure ?? r.verification_failure ?? '' },
+              { title: 'Actions', cell: (r) => h('button', { type: 'button', 'aria-label': `Resync ${r.path}`, onclick: () => resync({ path: r.path }, `Resync of ${r.path}`).catch(fail) }, 'Resync') },
+            ],
+            repos,
+            'No repositories recorded yet.',
+          ),
+        ]
+      : h('p', { class: 'muted', text: 'Replication details are shown on each secondary site.' }),
+  );
+}
+
+async function operationsView() {
+  const [queues, notes] = await Promise.all([api('GET', '/registry/gc'), api('GET', '/registry/notifications')]);
+  const replay = async (body, what) => {
+    const r = await api('POST', '/registry/notifications/replay', body);
+    say(`${what}: ${r.replayed} event(s) queued again.`);
+    await render();
+  };
+  return page(
+    'Operations',
+    h('h2', { text: 'Online garbage collection' }),
+    table(
+      [
+        { title: 'Review queue', cell: (q) => q.queue },
+        { title: 'Size', num: true, cell: (q) => String(q.size) },
+        { title: 'Overdue', num: true, cell: (q) => String(q.overdue) },
+        { title: 'Oldest due', cell: (q) => when(q.oldest_due_at) },
+      ],
+      queues,
+    ),
+    h('h2', { text: 'Notifications' }),
+    table(
+      [
+        { title: 'Endpoint', cell: (e) => e.endpoint },
+        { title: 'Pending', num: true, cell: (e) => String(e.pending) },
+        { title: 'Failed', num: true, cell: (e) => String(e.failed) },
+        { title: 'Actions', cell: (e) => (e.failed > 0 ? h('button', { type: 'button', onclick: () => replay({ endpoint: e.endpoint }, `Replay of ${e.endpoint}`).catch(fail) }, `Replay failed of ${e.endpoint}`) : '') },
+      ],
+      notes.endpoints,
+      'No notification endpoint has queued anything.',
+    ),
+    notes.failed.length > 0
+      ? table(
+          [
+            { title: 'Event', cell: (e) => `${e.action} ${e.repository ?? ''}` },
+            { title: 'Endpoint', cell: (e) => e.endpoint },
+            { title: 'Attempts', num: true, cell: (e) => String(e.attempts) },
+            { title: 'Last error', cell: (e) => e.last_error ?? '' },
+          ],
+          notes.failed,
+        )
+      : null,
   );
 }
 
@@ -637,6 +980,8 @@ async function render() {
     else if (parts[0] === 'users') view = await usersView();
     else if (parts[0] === 'settings') view = await settingsView();
     else if (parts[0] === 'geo') view = await geoView();
+    else if (parts[0] === 'operations') view = await operationsView();
+    else if (parts[0] === 'tokens') view = await tokensView();
     else view = await projectsView();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return;
