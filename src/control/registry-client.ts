@@ -82,6 +82,15 @@ export class RegistryClient {
     }
   }
 
+  /** The referrers of a manifest (signatures, SBOMs, attestations), from the registry's referrers API. */
+  async referrers(path: string, digest: string): Promise<Array<{ digest: string; artifactType: string | null; mediaType: string; size: number; annotations: Record<string, string> }>> {
+    const res = await this.call('GET', `/v2/${path}/referrers/${digest}`, path, ['pull']);
+    if (res.status === 404) return [];
+    if (!res.ok) throw new RegistryCallError(`listing referrers of ${path}@${digest} failed with ${res.status}`, res.status);
+    const index = (await res.json()) as { manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; size: number; annotations?: Record<string, string> }> };
+    return (index.manifests ?? []).map((m) => ({ digest: m.digest, artifactType: m.artifactType ?? null, mediaType: m.mediaType, size: m.size, annotations: m.annotations ?? {} }));
+  }
+
   /** Every tag of a repository, by name. */
   async tags(path: string): Promise<RegistryTag[]> {
     const out: RegistryTag[] = [];

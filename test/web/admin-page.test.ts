@@ -31,6 +31,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
   let registryId: number;
   let patToken: string;
   let viewerId: number;
+  let sbom: { digest: string };
 
   async function api(method: string, path: string, body?: unknown, auth = basic('root', PASSWORD)): Promise<{ status: number; body: any }> {
     for (let i = 0; ; i++) {
@@ -76,7 +77,8 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     work = await tempDir('wharf-web-');
     const layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 40_000 });
-    await layout.image({ tag: 'v2', layers: 1, layerSize: 30_000 });
+    const v2 = await layout.image({ tag: 'v2', layers: 1, layerSize: 30_000 });
+    sbom = await layout.artifact('sbom', v2);
     await layout.flush();
     wharf = await spawnWharf(join(work, 'wharf'), work, 1, 'auth:\n  token: {}\nvirtual_registries:\n  allow_private_upstreams: true\n');
     const g = await api('POST', '/groups', { path: 'team', visibility: 'private' });
@@ -91,6 +93,8 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       ['v1', 'old'],
     ])
       await skopeoCopy(`oci:${layout.dir}:${src}`, `docker://${wharf.host}/team/app:${tag}`, ['--dest-creds', `root:${PASSWORD}`]);
+    // An SBOM of v2, pushed by digest only (no tag of its own).
+    await skopeoCopy(`oci:${layout.dir}:sbom`, `docker://${wharf.host}/team/app@${sbom.digest}`, ['--dest-creds', `root:${PASSWORD}`]);
     const repos = await api('GET', `/projects/${projectId}/registry/repositories`);
     repoId = repos.body[0].id;
     const viewer = await api('POST', '/users', { username: 'viewer', name: 'Viewer', email: 'viewer@example.com', password: VIEWER_PASSWORD });
@@ -184,9 +188,12 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     for (const tag of ['v1', 'v2', 'old']) {
       const detail = (await api('GET', `/projects/${projectId}/registry/repositories/${repoId}/tags/${tag}`)).body;
       const tagRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: tag, exact: true }) });
-      assert.equal(await tagRow.locator('code').textContent(), detail.digest);
+      assert.equal(await tagRow.getByRole('cell').nth(1).textContent(), detail.digest);
     }
-    assert.ok(await page.locator('[data-placeholder]').count(), 'the unbuilt parts are marked');
+    // The SBOM under its subject.
+    const referrers = page.getByRole('list', { name: 'Referrers of v2' });
+    assert.equal(await referrers.locator('code').textContent(), sbom.digest);
+    assert.match((await referrers.textContent()) as string, /application\/vnd\.example\.sbom\.v1\+json/);
     await shot(page, 'repository');
     // Group: usage; virtual registries; its upstreams in order.
     await page.goto(`${wharf.url}/admin/#/groups/${groupId}`);

@@ -57,6 +57,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /projects/{id}/registry/repositories/{repository_id}/tags': 'Tags of a repository',
   'GET /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Tag details',
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}': 'Delete a tag',
+  'GET /projects/{id}/registry/repositories/{repository_id}/tags/{tag_name}/referrers': "The referrers of a tag's manifest: signatures, SBOMs (Wharf's; Reporter)",
   'DELETE /projects/{id}/registry/repositories/{repository_id}/tags': 'Bulk delete tags in the background: name_regex_delete, name_regex_keep, keep_n, older_than',
   'GET /projects/{id}/registry/cleanup_policy': "A project's cleanup policy (Maintainer)",
   'PUT /projects/{id}/registry/cleanup_policy': 'Change it: enabled, cadence (1d, 7d, 14d, 1month, 3month), keep_n (1, 5, 10, 25, 50, 100), older_than (7d, 14d, 30d, 90d), name_regex, name_regex_keep',

@@ -225,6 +225,23 @@ export const registryRoutes: Route[] = [
     },
   ],
   [
+    'GET',
+    /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)\/referrers$/,
+    async (ctx) => {
+      // Wharf's: the referrers (signatures, SBOMs) of a tag's manifest, for the admin page.
+      const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+      const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+      const name = decodeURIComponent(ctx.params[2]!);
+      const tag = (await ctx.services.registry.tags(repo.path)).find((t) => t.name === name);
+      if (!tag?.digest) throw notFound('Tag');
+      sendJson(
+        ctx.res,
+        200,
+        (await ctx.services.registry.referrers(repo.path, tag.digest)).map((r) => ({ digest: r.digest, artifact_type: r.artifactType, media_type: r.mediaType, size: r.size, annotations: r.annotations })),
+      );
+    },
+  ],
+  [
     'DELETE',
     /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)$/,
     async (ctx) => {

@@ -514,7 +514,13 @@ async function deployTokensSection(kind, id) {
 async function repositoryView(projectId, repoId) {
   const repo = await api('GET', `/registry/repositories/${repoId}?size=true`);
   const names = await api('GET', `/projects/${projectId}/registry/repositories/${repoId}/tags?per_page=100`);
-  const tags = await Promise.all(names.map((t) => api('GET', `/projects/${projectId}/registry/repositories/${repoId}/tags/${enc(t.name)}`)));
+  const tags = await Promise.all(
+    names.map(async (t) => {
+      const base = `/projects/${projectId}/registry/repositories/${repoId}/tags/${enc(t.name)}`;
+      const [detail, referrers] = await Promise.all([api('GET', base), api('GET', `${base}/referrers`).catch(() => [])]);
+      return { ...detail, referrers };
+    }),
+  );
   const remove = async (t) => {
     if (!confirm(`Delete the tag ${t.name}?`)) return;
     await api('DELETE', `/projects/${projectId}/registry/repositories/${repoId}/tags/${enc(t.name)}`);
@@ -530,13 +536,23 @@ async function repositoryView(projectId, repoId) {
         { title: 'Digest', cell: (t) => h('code', { text: t.digest ?? '—' }) },
         { title: 'Size', num: true, cell: (t) => bytes(t.total_size) },
         { title: 'Created', cell: (t) => when(t.created_at) },
+        {
+          title: 'Referrers',
+          cell: (t) =>
+            t.referrers.length === 0
+              ? h('span', { class: 'muted', text: 'none' })
+              : h(
+                  'ul',
+                  { 'aria-label': `Referrers of ${t.name}` },
+                  t.referrers.map((r) => h('li', {}, `${r.artifact_type ?? r.media_type} `, h('code', { text: r.digest }))),
+                ),
+        },
         { title: 'Actions', cell: (t) => h('button', { type: 'button', class: 'danger', onclick: () => remove(t).catch(fail), 'aria-label': `Delete tag ${t.name}` }, 'Delete') },
       ],
       tags,
       'No tags.',
     ),
     h('p', { class: 'muted' }, h('a', { href: `#/projects/${projectId}`, text: 'Back to the project' })),
-    notYet('Referrers (signatures, SBOMs) under their subject', 'Use GET /v2/<name>/referrers/<digest> on the registry.'),
   );
 }
 
