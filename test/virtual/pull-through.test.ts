@@ -19,6 +19,7 @@ import { startDistribution, type DistributionProcess } from '../support/distribu
 import { OciLayout } from '../support/oci-layout.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { spawnWharf, type WharfProcess } from '../support/process.js';
+import { rootApi } from '../support/root-api.js';
 import { tempDir } from '../support/temp.js';
 import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 
@@ -28,18 +29,7 @@ const UPSTREAM_PASSWORD = 'alice-upstream-secret-77';
 const basic = `Basic ${Buffer.from(`root:${PASSWORD}`).toString('base64')}`;
 const MiB = 1024 * 1024;
 
-async function api(w: WharfProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  for (let i = 0; ; i++) {
-    const res = await fetch(`${w.url}/api/v4${path}`, { method, headers: { Authorization: basic, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    // The first admin appears as the server starts.
-    if (res.status === 401 && i < 50) {
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-  }
-}
+const api = rootApi(PASSWORD);
 
 /** A counter summed over its series whose labels include every one of `labels`. */
 async function metric(w: WharfProcess, name: string, labels: string[] = []): Promise<number> {

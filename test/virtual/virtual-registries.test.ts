@@ -12,6 +12,7 @@ import { checkUpstreamUrl, isPrivateAddress } from '../../src/virtual/upstream.j
 import { startDistribution, type DistributionProcess } from '../support/distribution.js';
 import { OciLayout } from '../support/oci-layout.js';
 import { spawnWharf, type WharfProcess } from '../support/process.js';
+import { rootApi } from '../support/root-api.js';
 import { tempDir } from '../support/temp.js';
 import { requireCommand, run, skopeoCopy } from '../support/tools.js';
 
@@ -19,18 +20,7 @@ const skip = requireCommand('skopeo') ?? requireCommand('docker-registry');
 const PASSWORD = 'virtual-root-password-1234';
 const basic = `Basic ${Buffer.from(`root:${PASSWORD}`).toString('base64')}`;
 
-async function api(w: WharfProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  for (let i = 0; ; i++) {
-    const res = await fetch(`${w.url}/api/v4${path}`, { method, headers: { Authorization: basic, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    // The first admin appears as the server starts.
-    if (res.status === 401 && i < 50) {
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-}
+const api = rootApi(PASSWORD);
 
 async function metric(w: WharfProcess, name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${w.url}/metrics`)).text();

@@ -97,6 +97,23 @@ function table(columns, rows, empty = 'Nothing here yet.') {
   );
 }
 
+/** A button that sends one DELETE, then says `done` and shows the page again (or runs `after`). */
+function deleteButton(text, label, path, done, after = render) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      'aria-label': label,
+      onclick: () =>
+        api('DELETE', path)
+          .then(() => (say(done), after()))
+          .catch(fail),
+    },
+    text,
+  );
+}
+
 /** A view's result: shown by render() only if no newer navigation started meanwhile. */
 function page(title, ...content) {
   return { title, content };
@@ -411,20 +428,7 @@ async function membersSection(kind, id) {
         { title: 'Role', cell: (m) => LEVELS.find(([v]) => Number(v) === m.access_level)?.[1] ?? String(m.access_level) },
         {
           title: 'Actions',
-          cell: (m) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger',
-                'aria-label': `Remove member ${m.username}`,
-                onclick: () =>
-                  api('DELETE', `/${kind}/${id}/members/${m.id}`)
-                    .then(() => (say(`${m.username} removed.`), render()))
-                    .catch(fail),
-              },
-              'Remove',
-            ),
+          cell: (m) => deleteButton('Remove', `Remove member ${m.username}`, `/${kind}/${id}/members/${m.id}`, `${m.username} removed.`),
         },
       ],
       members,
@@ -481,19 +485,7 @@ async function deployTokensSection(kind, id) {
           cell: (t) =>
             t.revoked
               ? ''
-              : h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'danger',
-                    'aria-label': `Revoke deploy token ${t.name}`,
-                    onclick: () =>
-                      api('DELETE', `/${kind}/${id}/deploy_tokens/${t.id}`)
-                        .then(() => (say(`Deploy token ${t.name} revoked.`), render()))
-                        .catch(fail),
-                  },
-                  'Revoke',
-                ),
+              : deleteButton('Revoke', `Revoke deploy token ${t.name}`, `/${kind}/${id}/deploy_tokens/${t.id}`, `Deploy token ${t.name} revoked.`),
         },
       ],
       tokens,
@@ -641,21 +633,7 @@ async function virtualView(id) {
           { title: 'Checked', cell: (e) => when(e.upstream_checked_at) },
           {
             title: 'Actions',
-            cell: (e) =>
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'danger',
-                  'aria-label': `Delete cache entry ${e.relative_path}`,
-                  onclick: async () => {
-                    await api('DELETE', `/virtual_registries/container/cache_entries/${e.id}`).catch(fail);
-                    say('Cache entry deleted.');
-                    await showEntries(u, search);
-                  },
-                },
-                'Delete',
-              ),
+            cell: (e) => deleteButton('Delete', `Delete cache entry ${e.relative_path}`, `/virtual_registries/container/cache_entries/${e.id}`, 'Cache entry deleted.', () => showEntries(u, search)),
           },
         ],
         list,
@@ -794,19 +772,7 @@ async function tokensView() {
           cell: (t) =>
             t.revoked
               ? ''
-              : h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'danger',
-                    'aria-label': `Revoke token ${t.name}`,
-                    onclick: () =>
-                      api('DELETE', `/personal_access_tokens/${t.id}`)
-                        .then(() => (say(`Token ${t.name} revoked.`), render()))
-                        .catch(fail),
-                  },
-                  'Revoke',
-                ),
+              : deleteButton('Revoke', `Revoke token ${t.name}`, `/personal_access_tokens/${t.id}`, `Token ${t.name} revoked.`),
         },
       ],
       tokens,
