@@ -274,7 +274,8 @@ export class PullThrough {
     }
     // One fill per blob, registered before the first upstream request: every concurrent request follows it,
     // in this process through the map, in the others through the claim row.
-    const key = `blob ${digest.value}`;
+    // Keyed by registry: a client of one registry never follows a fill from another group's upstreams.
+    const key = `blob ${registryId} ${digest.value}`;
     let fill = this.blobFills.get(key);
     const joined = fill !== undefined;
     if (!fill) {
@@ -315,7 +316,7 @@ export class PullThrough {
       const claim = await fillClaim(this.db, key);
       if (claim && claim.expected !== null) return new RemoteFill(this.db, this.driver, this.content, key, claim.temp_path, digest, claim.expected);
       if (!claim) {
-        const size = await this.content.size(parseDigest(digest));
+        const size = await this.storedEntry(ups, image, digest);
         if (size !== undefined) return size;
       }
       // The claimer is waiting for its upstream's answer (or its claim just ended): look again.

@@ -139,6 +139,14 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     assert.ok(cookie, `cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
     assert.equal(cookie?.httpOnly, true);
     assert.equal(cookie?.sameSite, 'Strict');
+    // Signed out elsewhere (the session is gone): the stale cookie does not stop signing in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await context.addCookies([{ ...cookie, value: cookie?.value as string }]);
+    await page.getByLabel('Username').fill('root');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await context.close();
   });
 
@@ -273,9 +281,17 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
     await page.goto(`${wharf.url}/admin/#/tokens`);
+    await page.getByRole('heading', { name: 'Your personal access tokens' }).waitFor();
+    // Every request of the previous page has settled: nothing re-renders the form under the test's hands.
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Name').fill('from-the-page');
     await page.getByLabel('read_api').check();
     await page.getByRole('button', { name: 'Create token' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'copy it now' })
+      .waitFor({ timeout: 10_000 })
+      .catch(async () => assert.fail(`no token shown; the page says: ${await page.locator('#status').textContent()} ${await page.locator('main').textContent()}`));
     const secret = (await page.getByRole('alert').filter({ hasText: 'copy it now' }).locator('code').textContent()) as string;
     assert.match(secret, /^wharfpat-/);
     const me = await fetch(`${wharf.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': secret } });
@@ -301,6 +317,8 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
     await page.goto(`${wharf.url}/admin/#/settings`);
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Registry token lifetime (minutes)').fill('17');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();

@@ -39,11 +39,16 @@ export async function sessionPrincipal(db: Database, req: IncomingMessage, path:
   if (req.headers.authorization || req.headers['private-token']) return undefined;
   const id = cookieOf(req.headers, SESSION_COOKIE);
   if (!id) return undefined;
+  const signingIn = path === '/session' && req.method === 'POST';
   const found = await sessionById(db, id);
-  if (!found) throw new ApiError(401, '401 Unauthorized - the session has expired; sign in again');
+  if (!found) {
+    // A stale cookie must not stand in the way of signing in again.
+    if (signingIn) return undefined;
+    throw new ApiError(401, '401 Unauthorized - the session has expired; sign in again');
+  }
   const write = req.method !== 'GET' && req.method !== 'HEAD';
   // Signing in again needs no token: it replaces the session.
-  if (write && !(path === '/session' && req.method === 'POST')) {
+  if (write && !signingIn) {
     const sent = req.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !safeEqual(sent, found.csrf)) throw new ApiError(403, '403 Forbidden - the CSRF token is missing or wrong; reload the page');
   }
