@@ -255,3 +255,26 @@ export async function cachedBlobsOfGroup(q: Queryer, groupId: number): Promise<A
   );
   return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
 }
+
+/**
+ * Cache figures per upstream of a registry: entries (each one upstream
+ * fetch), bytes held, downloads served from the cache (hits; counted in
+ * batches, a second behind), the last download.
+ */
+export async function cacheStatistics(q: Queryer, registryId: number): Promise<Array<{ upstream_id: number; entries: number; size_bytes: number; downloads: number; last_downloaded_at: string | null }>> {
+  const rows = await q.query<{ upstream_id: string; entries: string; size_bytes: string | null; downloads: string | null; last_downloaded_at: Date | null }>(
+    'vr_cache_statistics',
+    `SELECT l.upstream_id, count(e.id) AS entries, sum(e.size) AS size_bytes, sum(e.downloads_count) AS downloads, max(e.downloaded_at) AS last_downloaded_at
+     FROM virtual_registries_container_registry_upstreams l
+     LEFT JOIN virtual_registries_container_cache_entries e ON e.upstream_id = l.upstream_id
+     WHERE l.registry_id = $1 GROUP BY l.upstream_id, l.position ORDER BY l.position`,
+    [registryId],
+  );
+  return rows.map((r) => ({
+    upstream_id: Number(r.upstream_id),
+    entries: Number(r.entries),
+    size_bytes: Number(r.size_bytes ?? 0),
+    downloads: Number(r.downloads ?? 0),
+    last_downloaded_at: r.last_downloaded_at ? new Date(r.last_downloaded_at).toISOString() : null,
+  }));
+}

@@ -207,11 +207,16 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await page.goto(`${wharf.url}/admin/#/groups/${groupId}`);
     await page.locator('[data-usage="total"]').waitFor();
     await page.getByRole('link', { name: 'hub' }).click();
-    await page.getByRole('row').filter({ hasText: 'second' }).waitFor();
+    const upstreams = page.getByRole('table').first();
+    await upstreams.getByRole('row').filter({ hasText: 'second' }).waitFor();
     assert.deepEqual(
-      (await page.getByRole('row').allTextContents()).slice(1).map((t) => (t.includes('first') ? 'first' : 'second')),
+      (await upstreams.getByRole('row').allTextContents()).slice(1).map((t) => (t.includes('first') ? 'first' : 'second')),
       ['first', 'second'],
     );
+    const stats = (await api('GET', `/virtual_registries/container/registries/${registryId}/statistics`)).body;
+    assert.equal(stats.length, 2);
+    const figures = page.getByRole('table').nth(1).getByRole('row').filter({ hasText: 'first' });
+    assert.equal((await figures.getByRole('cell').nth(1).textContent()) as string, String(stats[0].entries));
     await shot(page, 'virtual-registry');
     await page.getByRole('button', { name: 'Move second up' }).click();
     await page.getByRole('status').filter({ hasText: 'second moved to position 1.' }).waitFor();

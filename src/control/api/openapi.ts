@@ -77,6 +77,7 @@ const SUMMARIES: Record<string, string> = {
   'POST /groups/{id}/-/virtual_registries/container/registries': 'Create a container virtual registry (Maintainer; at most 5 per group): name, description',
   'GET /groups/{id}/-/virtual_registries/container/upstreams': 'Upstreams of a group (Guest)',
   'GET /virtual_registries/container/registries/{id}': 'One virtual registry (Guest)',
+  'GET /virtual_registries/container/registries/{id}/statistics': "Cache figures per upstream: entries (one upstream fetch each), bytes, downloads served from the cache (Wharf's; Guest)",
   'PATCH /virtual_registries/container/registries/{id}': 'Change a virtual registry (Maintainer)',
   'DELETE /virtual_registries/container/registries/{id}': 'Delete a virtual registry (Maintainer)',
   'GET /virtual_registries/container/registries/{id}/upstreams': 'Upstreams of a virtual registry, by position (Guest)',

@@ -116,6 +116,15 @@ export const virtualRegistryRoutes: Route[] = [
   ],
   ['GET', re(`${base}\\/registries\\/(\\d+)`), async (ctx) => sendJson(ctx.res, 200, await registryFor(ctx, ctx.params[0] as string, GUEST))],
   [
+    'GET',
+    re(`${base}\\/registries\\/(\\d+)\\/statistics`),
+    async (ctx) => {
+      // Wharf's: per upstream, cache entries (one upstream fetch each), bytes held, downloads served from the cache.
+      const r = await registryFor(ctx, ctx.params[0] as string, GUEST);
+      sendJson(ctx.res, 200, await vr.cacheStatistics(ctx.db, r.id));
+    },
+  ],
+  [
     'PATCH',
     re(`${base}\\/registries\\/(\\d+)`),
     async (ctx) => {

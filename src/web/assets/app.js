@@ -127,11 +127,6 @@ function show(view) {
 /** Bumped by every navigation: a slow view that finishes after a newer one started is dropped. */
 let generation = 0;
 
-/** A place the page does not fill yet, named so nobody mistakes it for an empty list. */
-function notYet(what, how) {
-  return h('p', { class: 'placeholder', 'data-placeholder': what }, `${what}: not on this page yet. ${how}`);
-}
-
 // ---- sign in ----
 
 function showSignIn(message) {
@@ -602,7 +597,7 @@ async function groupView(id) {
 
 async function virtualView(id) {
   const registry = await api('GET', `/virtual_registries/container/registries/${id}`);
-  const ups = await api('GET', `/virtual_registries/container/registries/${id}/upstreams`);
+  const [ups, stats] = await Promise.all([api('GET', `/virtual_registries/container/registries/${id}/upstreams`), api('GET', `/virtual_registries/container/registries/${id}/statistics`)]);
   const move = async (u, position) => {
     await api('PATCH', `/virtual_registries/container/registry_upstreams/${u.registry_upstream_id}`, { position });
     say(`${u.name} moved to position ${position}.`);
@@ -666,7 +661,19 @@ async function virtualView(id) {
       'No upstreams: add one with POST /api/v4/virtual_registries/container/registries/:id/upstreams.',
     ),
     entries,
-    notYet('Hit and miss figures', 'They are the wharf_virtual_registry_* series of /metrics.'),
+    h('h2', { text: 'Cache figures' }),
+    table(
+      [
+        { title: 'Upstream', cell: (x) => ups.find((u) => u.id === x.upstream_id)?.name ?? String(x.upstream_id) },
+        { title: 'Entries (upstream fetches)', num: true, cell: (x) => String(x.entries) },
+        { title: 'Held', num: true, cell: (x) => bytes(x.size_bytes) },
+        { title: 'Downloads from the cache', num: true, cell: (x) => String(x.downloads) },
+        { title: 'Last download', cell: (x) => when(x.last_downloaded_at) },
+      ],
+      stats,
+      'Nothing cached yet.',
+    ),
+    h('p', { class: 'muted', text: 'Per-request hit, miss and revalidation counters, and bytes saved, are the wharf_virtual_registry_* series of /metrics.' }),
   );
 }
 
