@@ -2,6 +2,7 @@
 import { hashPassword } from '../passwords.js';
 import { checkPassword, createPersonalAccessToken, createUser } from '../identity/users.js';
 import { userOf } from '../principal.js';
+import { deleteSessionsOf } from '../store/sessions.js';
 import { deleteUser, insertPat, insertUser, listPats, listUsers, revokePat, updateUser, userById, userByUsername } from '../store/identity.js';
 import { ApiError, badRequest, bool, forbidden, notFound, pageOf, readBody, sendJson, sendPage, str, type ApiContext } from './http.js';
 import { presentPat, presentUser } from './present.js';
@@ -71,6 +72,8 @@ export const userRoutes: Route[] = [
         name: str(body, 'name'),
         passwordHash: password === undefined ? undefined : await hashPassword(password),
       });
+      // A new password signs the user out of the admin page everywhere.
+      if (password !== undefined && user) await deleteSessionsOf(ctx.db, user.id);
       sendJson(ctx.res, 200, presentUser(user!, true));
     },
   ],
@@ -83,6 +86,7 @@ export const userRoutes: Route[] = [
       const user = await targetUser(ctx);
       if (user.id === userOf(ctx.principal)?.id) throw forbidden();
       await updateUser(ctx.db, user.id, { state: ctx.params[1] === 'block' ? 'blocked' : 'active' });
+      if (ctx.params[1] === 'block') await deleteSessionsOf(ctx.db, user.id);
       sendJson(ctx.res, 201, true);
     },
   ],
@@ -95,6 +99,7 @@ export const userRoutes: Route[] = [
       const user = await targetUser(ctx);
       if (user.id === userOf(ctx.principal)?.id) throw forbidden();
       await deleteUser(ctx.db, user.id);
+      await deleteSessionsOf(ctx.db, user.id);
       sendJson(ctx.res, 204, null);
     },
   ],

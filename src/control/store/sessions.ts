@@ -32,6 +32,11 @@ export async function sessionById(q: Queryer, id: string): Promise<{ user: UserR
   return { user: normalize(user as UserRow), csrf: csrf_token };
 }
 
+/** Ends every session of a user (blocked, deleted, or a new password). */
+export async function deleteSessionsOf(q: Queryer, userId: number): Promise<void> {
+  await q.query('cp_session_delete_user', 'DELETE FROM web_sessions WHERE user_id = $1', [userId]);
+}
+
 export async function deleteSession(q: Queryer, id: string): Promise<void> {
   await q.query('cp_session_delete', 'DELETE FROM web_sessions WHERE id_digest = $1', [tokenDigest(id)]);
 }
