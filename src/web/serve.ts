@@ -1,6 +1,6 @@
 /**
  * The admin web page (SPEC 9.4): static files served at `/admin/` (and `/`
- * redirected there). The page is a small script with no build step and no
+ * redirected there). The page is a few small ES modules with no build step and no
  * outside resources; it holds no logic of its own beyond rendering, and
  * calls only `/api/v4` (signing in through `/api/v4/session`), so the
  * permissions it shows are the API's. A strict Content-Security-Policy
@@ -12,6 +12,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/admin/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/admin/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/admin/core.js': { file: 'core.js', type: 'text/javascript; charset=utf-8' },
+  '/admin/views-access.js': { file: 'views-access.js', type: 'text/javascript; charset=utf-8' },
+  '/admin/views-projects.js': { file: 'views-projects.js', type: 'text/javascript; charset=utf-8' },
+  '/admin/views-groups.js': { file: 'views-groups.js', type: 'text/javascript; charset=utf-8' },
+  '/admin/views-admin.js': { file: 'views-admin.js', type: 'text/javascript; charset=utf-8' },
   '/admin/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
