@@ -139,8 +139,28 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     assert.ok(cookie, `cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
     assert.equal(cookie?.httpOnly, true);
     assert.equal(cookie?.sameSite, 'Strict');
-    // Signed out elsewhere (the session is gone): the stale cookie does not stop signing in again.
+    // Signed out while the settings view is still loading (its answer held back until after
+    // the sign-out): that 401 must not replace the sign-in form being filled in.
+    await page.evaluate("location.hash = '#/groups'");
+    await page.getByRole('heading', { name: 'Groups' }).waitFor();
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    await context.route('**/api/v4/application/settings', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.evaluate("location.hash = '#/settings'");
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Username').fill('root');
+    const answered = page.waitForEvent('requestfinished', (r) => r.url().endsWith('/api/v4/application/settings'));
+    release();
+    assert.equal((await (await answered).response())?.status(), 401, 'the held request was answered after the sign-out');
+    // One more turn of the page's event loop: the answer's handler has run.
+    await page.evaluate('new Promise((r) => setTimeout(r, 50))');
+    assert.equal(await page.getByLabel('Username').inputValue(), 'root', 'the form being filled in stayed');
+    await context.unroute('**/api/v4/application/settings');
+    // Signed out elsewhere (the session is gone): the stale cookie does not stop signing in again.
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await context.addCookies([{ ...cookie, value: cookie?.value as string }]);
     await page.getByLabel('Username').fill('root');

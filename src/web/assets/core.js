@@ -7,7 +7,10 @@ export const main = document.getElementById('main');
 export const statusEl = document.getElementById('status');
 export const nav = document.getElementById('nav');
 /** Who is signed in, and the CSRF token every write carries. */
-export const session = { me: null, csrf: '' };
+// `epoch` counts sign-ins and sign-outs: a 401 answered to a request sent
+// under an earlier one (a view still loading when the operator signed out)
+// must not put a second sign-in form over the one being filled in.
+export const session = { me: null, csrf: '', epoch: 0 };
 
 /** Builds an element: attributes (on* are listeners, text is textContent) and children. */
 export function h(tag, attrs = {}, ...children) {
@@ -47,6 +50,7 @@ export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') headers['X-CSRF-Token'] = session.csrf;
+  const epoch = session.epoch;
   const res = await fetch(`/api/v4${path}`, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;
@@ -56,8 +60,9 @@ export async function api(method, path, body) {
     data = { message: text };
   }
   if (!res.ok) {
-    if (res.status === 401 && path !== '/session') {
+    if (res.status === 401 && path !== '/session' && epoch === session.epoch && session.me) {
       session.me = null;
+      session.epoch++;
       showSignIn(words(401));
     }
     throw new ApiError(res.status, words(res.status, data));
@@ -159,6 +164,7 @@ export function showSignIn(message) {
           const s = await api('POST', '/session', { username: user.value, password: pass.value });
           session.csrf = s.csrf_token;
           session.me = s.user;
+          session.epoch++;
           pass.value = '';
           say('');
           // A new hash renders through hashchange; the same one is rendered here.
@@ -182,8 +188,10 @@ export function showSignIn(message) {
 }
 
 document.getElementById('signout').addEventListener('click', async () => {
-  await api('DELETE', '/session').catch(() => undefined);
+  // Signed out first, so the 401s of requests still in flight change nothing.
   session.me = null;
+  session.epoch++;
+  await api('DELETE', '/session').catch(() => undefined);
   session.csrf = '';
   say('Signed out.');
   showSignIn();
