@@ -5,10 +5,10 @@
  * phone's width, go to test-artifacts/web/.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { basic, launchChromium, shot, signIn as signInAt } from '../support/browser.js';
 import { OciLayout } from '../support/oci-layout.js';
 import { spawnWharf, type WharfProcess } from '../support/process.js';
 import { tempDir } from '../support/temp.js';
@@ -18,8 +18,6 @@ const skip = requireCommand('chromium') ?? requireCommand('skopeo');
 const PASSWORD = 'admin-page-root-password-1';
 const VIEWER_PASSWORD = 'viewer-password-12345';
 const UPSTREAM_SECRET = 'upstream-sekret-never-shown';
-const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const ARTIFACTS = join(new URL('../../', import.meta.url).pathname, 'test-artifacts', 'web');
 
 describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
   let work: string;
@@ -53,27 +51,10 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     return ((await res.json()) as { tags: string[] }).tags;
   }
 
-  async function signIn(context: BrowserContext, user: string, pass: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${wharf.url}/`);
-    await page.getByLabel('Username').fill(user);
-    await page.getByLabel('Password').fill(pass);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-1280.png`), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 800 });
-  }
+  const signIn = (context: BrowserContext, user: string, pass: string) => signInAt(context, wharf.url, user, pass);
 
   before(async () => {
     process.env.WHARF_ROOT_PASSWORD = PASSWORD;
-    await mkdir(ARTIFACTS, { recursive: true });
     work = await tempDir('wharf-web-');
     const layout = await OciLayout.create(join(work, 'src'));
     await layout.image({ tag: 'v1', layers: 2, layerSize: 40_000 });
@@ -106,7 +87,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     registryId = r.body.id;
     await api('POST', `/virtual_registries/container/registries/${registryId}/upstreams`, { url: 'http://127.0.0.1:9', name: 'first', username: 'u', password: UPSTREAM_SECRET });
     await api('POST', `/virtual_registries/container/registries/${registryId}/upstreams`, { url: 'http://127.0.0.1:10', name: 'second' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -4,10 +4,9 @@
  * Also accepted as GitLab sends it: `PUT /projects/:id` with
  * `container_expiration_policy_attributes`.
  */
-import { enqueueJob } from '../jobs/queue.js';
 import { CADENCES, KEEP_N, OLDER_THAN, cadenceMs } from '../cleanup/policy.js';
 import { cleanupProject } from '../cleanup/run.js';
-import { CLEANUP_PROJECT } from '../cleanup/scheduler.js';
+import { queueCleanup } from '../cleanup/scheduler.js';
 import { getPolicy, savePolicy, type PolicyRow } from '../cleanup/store.js';
 import { compileAnchored } from '../registry/tag-selection.js';
 import { ACCESS_LEVELS } from '../store/rows.js';
@@ -88,7 +87,7 @@ export const cleanupRoutes: Route[] = [
         );
         return;
       }
-      await enqueueJob(ctx.db, CLEANUP_PROJECT, { project_id: project.id, manual: true }, { maxAttempts: 3 });
+      await ctx.db.transaction((tx) => queueCleanup(tx, project.id, { manual: true }));
       sendJson(ctx.res, 202, null);
     },
   ],

@@ -60,4 +60,8 @@ export const presentRepository = (r: ContainerRepositoryRow, registryHost: strin
   created_at: iso(r.created_at),
   status: r.status,
   delete_api_attempts: r.delete_attempts,
+  // GitLab's field, and its cleanup state (`cleanup_unscheduled` when no run is pending) with the end of the last run.
+  cleanup_policy_started_at: iso(r.expiration_policy_started_at),
+  expiration_policy_cleanup_status: r.expiration_policy_cleanup_status ?? 'cleanup_unscheduled',
+  expiration_policy_completed_at: iso(r.expiration_policy_completed_at),
 });

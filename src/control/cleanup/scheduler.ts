@@ -4,22 +4,32 @@
  * cleanup job per project. Runs left unfinished queue their own follow-up.
  * The clock is injectable.
  */
-import type { Database } from '../../db/queryer.js';
+import type { Database, Queryer } from '../../db/queryer.js';
 import type { Logger } from '../../observability/logger.js';
 import { enqueueJob, type JobHandler } from '../jobs/queue.js';
 import type { RegistryClient } from '../registry-client.js';
 import { cadenceMs } from './policy.js';
 import { cleanupProject } from './run.js';
-import { claimDuePolicies, getPolicy } from './store.js';
+import { claimDuePolicies, getPolicy, markCleanupScheduled } from './store.js';
 
 /** Job kind of a policy run. */
 export const CLEANUP_PROJECT = 'cleanup_project';
+
+/**
+ * Queues a run of a project's policy and marks its repositories
+ * `cleanup_scheduled`, so the API (and the admin page's progress) shows the
+ * run from the moment it is asked for until each repository is done.
+ */
+export async function queueCleanup(tx: Queryer, projectId: number, payload: Record<string, unknown> = {}): Promise<void> {
+  await markCleanupScheduled(tx, projectId);
+  await enqueueJob(tx, CLEANUP_PROJECT, { project_id: projectId, ...payload }, { maxAttempts: 3 });
+}
 
 /** Queues the runs that are due at `now`; returns the project ids queued. */
 export async function scheduleDueCleanups(db: Database, now: Date): Promise<number[]> {
   return db.transaction(async (tx) => {
     const due = await claimDuePolicies(tx, now, cadenceMs);
-    for (const projectId of due) await enqueueJob(tx, CLEANUP_PROJECT, { project_id: projectId }, { maxAttempts: 3 });
+    for (const projectId of due) await queueCleanup(tx, projectId);
     return due;
   });
 }

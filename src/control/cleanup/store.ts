@@ -62,3 +62,13 @@ export async function setCleanupStatus(q: Queryer, repositoryId: number, status:
     [repositoryId, status],
   );
 }
+
+/** Marks a project's repositories (those not being deleted, nor left unfinished by an earlier run) as scheduled for a run. */
+export async function markCleanupScheduled(q: Queryer, projectId: number): Promise<void> {
+  await q.query(
+    'cp_cleanup_scheduled',
+    `UPDATE container_repositories SET expiration_policy_cleanup_status = 'cleanup_scheduled'
+     WHERE project_id = $1 AND status IS NULL AND expiration_policy_cleanup_status IS NULL`,
+    [projectId],
+  );
+}

@@ -94,6 +94,9 @@ export interface ContainerRepositoryRow {
   readonly path: string;
   readonly status: 'delete_scheduled' | 'delete_ongoing' | 'delete_failed' | null;
   readonly delete_attempts: number;
+  readonly expiration_policy_cleanup_status: 'cleanup_scheduled' | 'cleanup_unfinished' | 'cleanup_ongoing' | null;
+  readonly expiration_policy_started_at: Date | null;
+  readonly expiration_policy_completed_at: Date | null;
   readonly created_at: Date;
   readonly updated_at: Date;
 }

@@ -2,7 +2,7 @@
 // what the operator asks; every rule (who may see or do what) is the API's.
 // No framework and no build step. This file routes; core.js and views-*.js
 // hold the rest.
-import { ApiError, api, h, nav, page, say, session, setRenderer, show, showSignIn, views } from './core.js';
+import { ApiError, api, h, main, nav, page, say, session, setRenderer, show, showSignIn, views } from './core.js';
 import { geoView, operationsView, settingsView, tokensView, usersView } from './views-admin.js';
 import { groupView, groupsView, usageView, virtualView } from './views-groups.js';
 import { projectView, projectsView, repositoryView } from './views-projects.js';
@@ -36,9 +36,11 @@ async function render() {
 
 setRenderer(render);
 
-window.addEventListener('hashchange', () => {
+window.addEventListener('hashchange', async () => {
   say('');
-  render();
+  await render();
+  // Keyboard and screen-reader users land on the new page's heading, not back at the top of the document.
+  main.querySelector('h1')?.focus();
 });
 
 try {

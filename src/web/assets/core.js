@@ -126,7 +126,8 @@ export function page(title, ...content) {
 
 export function show(view) {
   document.title = `${view.title} · Wharf admin`;
-  main.replaceChildren(h('h1', { text: view.title }), ...view.content);
+  // Content is built like h()'s children: nested lists are flattened, and null, undefined and false leave nothing.
+  main.replaceChildren(h('h1', { text: view.title, tabindex: '-1' }), ...view.content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 /** Bumped by every navigation: a slow view that finishes after a newer one started is dropped. */

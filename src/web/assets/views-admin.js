@@ -143,7 +143,8 @@ export async function geoView() {
   } catch (err) {
     return page('Geo', h('p', { class: 'muted', text: err.status === 404 || err.status === 400 ? 'Geo is not configured on this site (geo.role).' : err.message }));
   }
-  const sites = await api('GET', '/geo/sites').catch(() => []);
+  // This site's own row shows its live status (its copy of the site list holds what the primary last heard).
+  const sites = (await api('GET', '/geo/sites').catch(() => [])).map((x) => (x.name === status.name ? { ...x, status, status_at: new Date().toISOString() } : x));
   const repos = status.role === 'secondary' ? await api('GET', '/geo/repositories?per_page=100').catch(() => []) : [];
   const progress = h('p', { 'aria-live': 'polite' });
   const resync = async (body, what) => {

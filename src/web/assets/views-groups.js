@@ -112,7 +112,7 @@ export async function virtualView(id) {
             ' ',
             h('button', { type: 'button', disabled: u.position === ups.length, 'aria-label': `Move ${u.name} down`, onclick: () => move(u, u.position + 1).catch(fail) }, 'Down'),
             ' ',
-            h('button', { type: 'button', onclick: () => showEntries(u).catch(fail) }, 'Cache entries'),
+            h('button', { type: 'button', 'aria-label': `Cache entries of ${u.name}`, onclick: () => showEntries(u).catch(fail) }, 'Cache entries'),
           ],
         },
       ],

@@ -35,7 +35,7 @@ export async function projectView(id) {
   };
   const reset = async (r) => {
     await api('POST', `/registry/repositories/${r.id}/reset_deletion`);
-    say(`${r.path} is active again.`);
+    say(`Deletion of ${r.path} scheduled again.`);
     await render();
   };
   return page(
@@ -46,7 +46,7 @@ export async function projectView(id) {
         { title: 'Repository', cell: (r) => h('a', { href: `#/projects/${id}/repositories/${r.id}`, text: r.path }) },
         { title: 'Tags', num: true, cell: (r) => String(r.tags_count ?? 0) },
         { title: 'Size (deduplicated)', num: true, cell: (r) => bytes(r.size) },
-        { title: 'Status', cell: (r) => r.status ?? 'active' },
+        { title: 'Status', cell: (r) => (r.status ? deletionState(r) : (CLEANUP_STATES[r.expiration_policy_cleanup_status] ?? 'active')) },
         {
           title: 'Actions',
           cell: (r) =>
@@ -70,6 +70,17 @@ export async function projectView(id) {
     await deployTokensSection('projects', id),
   );
 }
+
+/** A repository's deletion state, in words (the API's value in brackets, as the REST docs name it). */
+function deletionState(r) {
+  if (r.status === 'delete_scheduled') return 'deletion scheduled (delete_scheduled)';
+  if (r.status === 'delete_ongoing') return 'being deleted (delete_ongoing)';
+  if (r.status === 'delete_failed') return `deletion failed after ${r.delete_api_attempts} attempts (delete_failed): reset it to try again`;
+  return r.status;
+}
+
+/** A repository's cleanup state, in words. */
+const CLEANUP_STATES = { cleanup_scheduled: 'cleanup scheduled', cleanup_ongoing: 'cleanup running', cleanup_unfinished: 'cleanup to resume' };
 
 /** GitLab's allowed values, as the API checks them. */
 
@@ -139,23 +150,27 @@ async function cleanupSection(id) {
   };
   const runNow = async () => {
     await save();
-    const before = await tagTotal(id);
+    const tagsBefore = tagSum(await repositoriesOf(id));
     await api('POST', `/projects/${id}/registry/cleanup_policy/run`);
-    const progress = h('progress', { max: Math.max(before, 1), value: 0, 'aria-label': 'Cleanup progress' });
-    const text = h('span', { text: ` Queued: ${before} tags before the run.` });
+    // The run is a background job; each repository's cleanup state says how far it got.
+    const progress = h('progress', { max: 1, value: 0, 'aria-label': 'Cleanup progress' });
+    const text = h('span', { text: ' Cleanup queued.' });
     outcome.replaceChildren(h('p', {}, progress, text));
-    // The run is a background job: the page watches the tag count fall until it stops moving.
-    let last = before;
-    let still = 0;
-    for (let i = 0; i < 60 && still < 5; i++) {
+    for (let i = 0; i < 600; i++) {
+      const repos = (await repositoriesOf(id)).filter((r) => r.status === null);
+      const waiting = repos.filter((r) => r.expiration_policy_cleanup_status !== 'cleanup_unscheduled');
+      const deleted = Math.max(0, tagsBefore - tagSum(repos));
+      progress.max = Math.max(repos.length, 1);
+      progress.value = repos.length - waiting.length;
+      if (waiting.length === 0) {
+        say(`Cleanup finished: ${deleted} tag${deleted === 1 ? '' : 's'} deleted.`);
+        return render();
+      }
+      const unfinished = waiting.filter((r) => r.expiration_policy_cleanup_status === 'cleanup_unfinished').length;
+      text.textContent = ` ${progress.value} of ${repos.length} repositories done, ${deleted} tags deleted so far${unfinished ? `; ${unfinished} to resume (a run deletes a limited number of tags at a time)` : ''}.`;
       await new Promise((r) => setTimeout(r, 1000));
-      const now = await tagTotal(id);
-      still = now === last ? still + 1 : 0;
-      last = now;
-      progress.value = before - now;
-      text.textContent = ` ${before - now} deleted, ${now} tags left.`;
     }
-    text.textContent += ' Done (the count stopped changing).';
+    text.textContent += ' Still running: this page stopped watching; reload it to see the state.';
   };
   const act = (fn) => (e) => {
     e.preventDefault();
@@ -187,10 +202,8 @@ async function cleanupSection(id) {
   );
 }
 
-async function tagTotal(id) {
-  const repos = await api('GET', `/projects/${id}/registry/repositories?tags_count=true&per_page=100`);
-  return repos.reduce((s, r) => s + (r.tags_count ?? 0), 0);
-}
+const repositoriesOf = (id) => api('GET', `/projects/${id}/registry/repositories?tags_count=true&per_page=100`);
+const tagSum = (repos) => repos.reduce((s, r) => s + (r.tags_count ?? 0), 0);
 
 export async function repositoryView(projectId, repoId) {
   const repo = await api('GET', `/registry/repositories/${repoId}?size=true`);
