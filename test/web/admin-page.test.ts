@@ -319,7 +319,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await context.close();
   });
 
-  it('saves settings that the next token obeys', async () => {
+  it('saves settings that the next token, the API and new projects obey; turns one project\'s registry off and on', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
     await page.goto(`${wharf.url}/admin/#/settings`);
@@ -332,6 +332,35 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const body = (await res.json()) as { token: string; expires_in: number };
     const claims = JSON.parse(Buffer.from(body.token.split('.')[1] as string, 'base64url').toString()) as { iat: number; exp: number };
     assert.equal(claims.exp - claims.iat, 17 * 60);
+    // The host shown to users, and the registry off for new projects.
+    await page.getByLabel('Registry host shown to users (empty: this server)').fill('registry.example.test:5050');
+    await page.getByLabel('New projects have the registry enabled').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    const repo = (await api('GET', `/projects/${projectId}/registry/repositories`)).body[0];
+    assert.equal(repo.location, 'registry.example.test:5050/team/app');
+    const fresh = await api('POST', '/projects', { path: 'fresh', namespace_id: groupId });
+    assert.equal(fresh.body.container_registry_enabled, false);
+    await page.getByLabel('Registry host shown to users (empty: this server)').fill('');
+    await page.getByLabel('New projects have the registry enabled').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    assert.equal((await api('GET', '/application/settings')).body.container_registry_host, null);
+    // The registry of one project, off and on: a token for it grants nothing while it is off.
+    const granted = async () => {
+      const t = await fetch(`${wharf.url}/jwt/auth?service=container_registry&scope=repository:team/app:pull`, { headers: { Authorization: basic('root', PASSWORD) } });
+      const claims = JSON.parse(Buffer.from(((await t.json()) as { token: string }).token.split('.')[1] as string, 'base64url').toString()) as { access: Array<{ actions: string[] }> };
+      return claims.access.flatMap((a) => a.actions);
+    };
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await page.getByRole('heading', { name: 'Registry access' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.getByLabel('Container registry enabled for this project').uncheck();
+    await page.getByRole('status').filter({ hasText: 'Container registry disabled for team/app.' }).waitFor();
+    assert.deepEqual(await granted(), []);
+    await page.getByLabel('Container registry enabled for this project').check();
+    await page.getByRole('status').filter({ hasText: 'Container registry enabled for team/app.' }).waitFor();
+    assert.deepEqual(await granted(), ['pull']);
     await context.close();
   });
 
@@ -361,6 +390,18 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     assert.ok((await registryTags()).includes('v1'));
     await page.goto(`${wharf.url}/admin/#/settings`);
     await page.getByRole('alert').filter({ hasText: 'Not allowed' }).waitFor();
+    // The cleanup policy is for Maintainers: the page shows none, as the API answers 403.
+    const asViewer = basic('viewer', VIEWER_PASSWORD);
+    assert.equal((await api('GET', `/projects/${projectId}/registry/cleanup_policy`, undefined, asViewer)).status, 403);
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
+    await page.getByText('Only Maintainers see and change the cleanup policy.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Run now' }).count(), 0);
+    // As a Developer the same delete goes through.
+    assert.equal((await api('PUT', `/projects/${projectId}/members/${viewerId}`, { access_level: 30 })).status, 200);
+    await page.goto(`${wharf.url}/admin/#/projects/${projectId}/repositories/${repoId}`);
+    await page.getByRole('button', { name: 'Delete tag v1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tag v1 deleted.' }).waitFor();
+    assert.ok(!(await registryTags()).includes('v1'));
     await context.close();
     // The admin's pages: no password, token or upstream credential in any source.
     const admin = await signIn(await browser.newContext(), 'root', PASSWORD);
