@@ -6,7 +6,8 @@
  * repository is done, a repository deletion that fails (the registry's
  * deletes fail: the control plane reaches it through a proxy the test
  * controls), shows `delete_failed` and completes after a reset; and the page
- * used with the keyboard alone.
+ * used with the keyboard alone; users created, blocked, unblocked and
+ * deleted.
  */
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
@@ -262,6 +263,46 @@ describe('the admin page: long work, failures and the keyboard, in chromium', { 
     await openView(page, wharf.url, `#/projects/${oldProject}`, 'work/old');
     await page.getByText('No container images in this project.').waitFor();
     assert.deepEqual((await registryTags('work/old')).tags, []);
+    await context.close();
+  });
+
+  it('creates, blocks, unblocks and deletes a user on the page; the API obeys each step', async () => {
+    const context = await browser.newContext();
+    const page = await signIn(context, wharf.url, 'root', PASSWORD);
+    page.on('dialog', (d) => void d.accept());
+    await openView(page, wharf.url, '#/users', 'Users');
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Username').fill('dora');
+    await form.getByLabel('Name', { exact: true }).fill('Dora');
+    await form.getByLabel('Email').fill('dora@example.com');
+    await form.getByLabel('Password (at least 8 characters)').fill('dora-password-123');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('status').filter({ hasText: 'User dora created.' }).waitFor();
+    const asDora = async () => (await fetch(`${wharf.url}/api/v4/user`, { headers: { Authorization: basic('dora', 'dora-password-123') } })).status;
+    assert.equal(await asDora(), 200);
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'dora', exact: true }) });
+    assert.equal((await row.getByRole('cell').allTextContents())[3], 'active');
+    assert.equal(
+      await page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: 'root', exact: true }) })
+        .getByRole('button')
+        .count(),
+      0,
+      'no action on oneself',
+    );
+    await page.getByRole('button', { name: 'Block dora' }).click();
+    await page.getByRole('status').filter({ hasText: 'dora blocked.' }).waitFor();
+    assert.equal((await row.getByRole('cell').allTextContents())[3], 'blocked');
+    assert.notEqual(await asDora(), 200, 'a blocked user gets nothing');
+    await page.getByRole('button', { name: 'Unblock dora' }).click();
+    await page.getByRole('status').filter({ hasText: 'dora unblocked.' }).waitFor();
+    assert.equal(await asDora(), 200);
+    await shot(page, 'users');
+    await page.getByRole('button', { name: 'Delete user dora' }).click();
+    await page.getByRole('status').filter({ hasText: 'User dora deleted.' }).waitFor();
+    assert.ok(!(await api('GET', '/users')).body.some((u: { username: string }) => u.username === 'dora'));
+    assert.equal(await row.count(), 0);
     await context.close();
   });
 

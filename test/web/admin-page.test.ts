@@ -315,11 +315,16 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       listed.map((t: { name: string; scopes: string[] }) => [t.name, t.scopes]),
       [['ci-pull', ['read_registry']]],
     );
+    const pulls = async () => (await fetch(`${wharf.url}/jwt/auth?service=container_registry&scope=repository:team/app:pull`, { headers: { Authorization: basic(listed[0].username, dt) } })).status;
+    assert.equal(await pulls(), 200, 'the deploy token shown works');
+    await page.getByRole('button', { name: 'Revoke deploy token ci-pull' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deploy token ci-pull revoked.' }).waitFor();
+    assert.equal(await pulls(), 401);
     await shot(page, 'project-tokens');
     await context.close();
   });
 
-  it('saves settings that the next token, the API and new projects obey; turns one project\'s registry off and on', async () => {
+  it("saves settings that the next token, the API and new projects obey; turns one project's registry off and on", async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
     await page.goto(`${wharf.url}/admin/#/settings`);

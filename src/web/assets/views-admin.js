@@ -1,5 +1,5 @@
 // Admin page: users, your tokens, settings, Geo, operations (GC queues, notifications).
-import { api, deleteButton, fail, h, page, render, say, statusEl, table, when } from './core.js';
+import { api, deleteButton, fail, h, page, render, say, session, statusEl, table, when } from './core.js';
 import { revealOnce } from './views-access.js';
 
 export async function usersView() {
@@ -12,6 +12,44 @@ export async function usersView() {
         { title: 'Name', cell: (u) => u.name },
         { title: 'Admin', cell: (u) => (u.is_admin ? 'yes' : 'no') },
         { title: 'State', cell: (u) => u.state },
+        {
+          title: 'Actions',
+          cell: (u) => {
+            if (u.id === session.me?.id) return h('span', { class: 'muted', text: 'you' });
+            const action = u.state === 'blocked' ? 'unblock' : 'block';
+            const word = action === 'block' ? 'Block' : 'Unblock';
+            return [
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'aria-label': `${word} ${u.username}`,
+                  onclick: () =>
+                    api('POST', `/users/${u.id}/${action}`)
+                      .then(() => (say(`${u.username} ${action}ed.`), render()))
+                      .catch(fail),
+                },
+                word,
+              ),
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'danger',
+                  'aria-label': `Delete user ${u.username}`,
+                  onclick: () => {
+                    if (!confirm(`Delete the user ${u.username}? Their tokens and memberships go with them.`)) return;
+                    api('DELETE', `/users/${u.id}`)
+                      .then(() => (say(`User ${u.username} deleted.`), render()))
+                      .catch(fail);
+                  },
+                },
+                'Delete',
+              ),
+            ];
+          },
+        },
       ],
       users,
     ),
