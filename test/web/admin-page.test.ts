@@ -357,6 +357,15 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       const claims = JSON.parse(Buffer.from(((await t.json()) as { token: string }).token.split('.')[1] as string, 'base64url').toString()) as { access: Array<{ actions: string[] }> };
       return claims.access.flatMap((a) => a.actions);
     };
+    // The registry off for the whole site, then on again.
+    await page.getByLabel('Container registry enabled on this site').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    assert.deepEqual(await granted(), []);
+    await page.getByLabel('Container registry enabled on this site').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    assert.deepEqual(await granted(), ['pull']);
     await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
     await page.getByRole('heading', { name: 'Registry access' }).waitFor();
     await page.waitForLoadState('networkidle');

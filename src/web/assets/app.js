@@ -40,7 +40,7 @@ window.addEventListener('hashchange', async () => {
   say('');
   await render();
   // Keyboard and screen-reader users land on the new page's heading, not back at the top of the document.
-  main.querySelector('h1')?.focus();
+  if (session.me) main.querySelector('h1')?.focus();
 });
 
 try {

@@ -149,6 +149,7 @@ export async function settingsView() {
       'aria-label': 'Registry settings',
       onsubmit: async (e) => {
         e.preventDefault();
+        say('Saving…');
         try {
           await api('PUT', '/application/settings', {
             container_registry_token_expire_delay: Number(delay.value),
@@ -191,7 +192,7 @@ export async function geoView() {
     const text = h('span', { text: ` ${what}: queued.` });
     progress.replaceChildren(bar, text);
     // The sync is background work: the page follows this site's counts until nothing is pending.
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 120 && progress.isConnected; i++) {
       await new Promise((r) => setTimeout(r, 1000));
       const s = await api('GET', '/geo/status');
       const total = s.container_repositories_count || 1;

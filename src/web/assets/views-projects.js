@@ -157,6 +157,7 @@ async function cleanupSection(id) {
     const text = h('span', { text: ' Cleanup queued.' });
     outcome.replaceChildren(h('p', {}, progress, text));
     for (let i = 0; i < 600; i++) {
+      if (!outcome.isConnected) return; // the operator went to another page
       const repos = (await repositoriesOf(id)).filter((r) => r.status === null);
       const waiting = repos.filter((r) => r.expiration_policy_cleanup_status !== 'cleanup_unscheduled');
       const deleted = Math.max(0, tagsBefore - tagSum(repos));
