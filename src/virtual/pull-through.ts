@@ -18,7 +18,6 @@ import type { Database } from '../db/queryer.js';
 import { parseDigest, tryParseDigest } from '../oci/digest.js';
 import { regErr } from '../oci/errors.js';
 import type { StorageDriver } from '../storage/driver.js';
-import { uploadDataPath } from '../storage/layout.js';
 import type { SecretBox } from './credentials.js';
 import { cacheEntry, cachedDigest, cachedTags, revalidatedCacheEntry, upsertCacheEntry, upstreamsOf, upstreamsWithEntry, type CacheEntryRow, type LinkedUpstream } from './store.js';
 import { UpstreamUnavailable, upstreamFetch, upstreamImage, type UpstreamTarget } from './upstream.js';
@@ -26,6 +25,7 @@ import type { VirtualMetrics } from './metrics.js';
 import { BlobFill, type Fill } from './blob-fill.js';
 import { beatFill, claimFill, fillClaim, HEARTBEAT_MS, releaseFill, setFillExpected } from './fill-claims.js';
 import { RemoteFill } from './remote-fill.js';
+import { markFill, newFillTemp, removeFill } from './fill-temp.js';
 import { DownloadCounts } from './download-counts.js';
 
 const MANIFEST_ACCEPT = [
@@ -305,11 +305,11 @@ export class PullThrough {
    */
   private async startOrFollow(ups: LinkedUpstream[], image: string, digest: string, key: string): Promise<Fill | number> {
     for (;;) {
-      const temp = uploadDataPath('virtual_registries/fills', randomUUID());
+      const { id, temp } = newFillTemp();
       if (await claimFill(this.db, key, temp)) {
         // Another process may have stored it between this request's look and the claim.
         const stored = await this.storedEntry(ups, image, digest);
-        if (stored === undefined) return this.fillFromUpstreams(ups, image, digest, key, temp);
+        if (stored === undefined) return this.fillFromUpstreams(ups, image, digest, key, id, temp);
         await releaseFill(this.db, key, temp).catch(() => undefined);
         return stored;
       }
@@ -350,11 +350,12 @@ export class PullThrough {
   }
 
   /** Tries upstreams in order, holding the claim on `key`; the first that answers with the blob starts the fill into `temp`. */
-  private async fillFromUpstreams(ups: LinkedUpstream[], image: string, digest: string, key: string, temp: string): Promise<Fill> {
+  private async fillFromUpstreams(ups: LinkedUpstream[], image: string, digest: string, key: string, id: string, temp: string): Promise<Fill> {
     const beat = setInterval(() => void beatFill(this.db, key, temp).catch(() => undefined), HEARTBEAT_MS);
-    const release = () => {
+    const release = async () => {
       clearInterval(beat);
-      return releaseFill(this.db, key, temp).catch(() => undefined);
+      await removeFill(this.driver, id);
+      await releaseFill(this.db, key, temp).catch(() => undefined);
     };
     try {
       let lastError: Error | undefined;
@@ -379,6 +380,7 @@ export class PullThrough {
         }
         const announced = Number(res.headers.get('content-length') ?? -1);
         const expected = Number.isSafeInteger(announced) && announced >= 0 ? announced : -1;
+        await markFill(this.driver, id);
         const fill = new BlobFill(this.driver, this.content, temp, digest, expected, res.body as import('node:stream/web').ReadableStream<Uint8Array>, async (size) => {
           await upsertCacheEntry(this.db, { upstream_id: u.id, relative_path: `${image}/blobs/${digest}`, digest, size, content_type: 'application/octet-stream' });
           this.metrics.bytes.inc({ direction: 'from_upstream' }, size);

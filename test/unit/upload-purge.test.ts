@@ -5,6 +5,7 @@ import { purgeUploads } from '../../src/maintenance/upload-purge.js';
 import { inmemoryDriver } from '../../src/storage/inmemory.js';
 import { uploadDataPath, uploadMonolithicPath, uploadStartedAtPath, layerLinkPath } from '../../src/storage/layout.js';
 import { parseDigest } from '../../src/oci/digest.js';
+import { markFill, newFillTemp, removeFill } from '../../src/virtual/fill-temp.js';
 
 describe('upload purging', () => {
   it('removes sessions older than the age, keeps newer ones and everything else', async () => {
@@ -50,5 +51,26 @@ describe('upload purging', () => {
     assert.deepEqual(r.purged, [`/docker/registry/v2/repositories/m/r/_uploads/${mono}`]);
     assert.equal(r.kept, 1, 'the resumable session stays');
     assert.equal((await d.stat(uploadDataPath('m/r', chunked))).size, 7);
+  });
+
+  it('reclaims a virtual registry fill left by a killed process once idle for abandonedage', async () => {
+    const d = inmemoryDriver();
+    const { id, temp } = newFillTemp();
+    await markFill(d, id);
+    await d.putContent(temp, Buffer.from('half a blob'));
+    const week = 7 * 24 * 3600_000;
+    assert.deepEqual((await purgeUploads(d, week, false, new Date(Date.now() + 10 * 60_000), 3600_000)).purged, [], 'idle 10 min: kept');
+    const r = await purgeUploads(d, week, false, new Date(Date.now() + 2 * 3600_000), 3600_000);
+    assert.deepEqual(r.purged, [`/docker/registry/v2/repositories/virtual_registries/fills/_uploads/${id}`]);
+    await assert.rejects(d.stat(temp));
+  });
+
+  it('a finished fill leaves no directory behind', async () => {
+    const d = inmemoryDriver();
+    const { id, temp } = newFillTemp();
+    await markFill(d, id);
+    await d.putContent(temp, Buffer.from('a blob'));
+    await removeFill(d, id);
+    assert.deepEqual(await purgeUploads(d, 0, true, new Date(Date.now() + 3600_000), 0), { purged: [], kept: 0 });
   });
 });

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -305,8 +305,10 @@ describe('pull-through cache semantics with skopeo, podman and 50 concurrent cli
     assert.equal(part.headers.get('content-range'), `bytes 0-15/${layer.length}`);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), layer.subarray(0, 16));
     assert.equal((await metric(upstreamWharf, 'wharf_http_requests_total', ['method="GET"', 'route="blob"', 'status="200"'])) - before, 1, 'one upstream GET');
-    // No temporary object of the fill is left behind.
+    // No temporary object of the fill is left behind: no claim, no directory.
     assert.equal((await sql.query('SELECT count(*)::int AS n FROM virtual_registries_container_fills')).rows[0].n, 0);
+    const fills = join(work, 'wharf', 'docker', 'registry', 'v2', 'repositories', 'virtual_registries', 'fills', '_uploads');
+    await waitFor('the fill directories to go', async () => ((await readdir(fills).catch(() => [])).length === 0 ? true : undefined));
     // Deleting the entry queues the blob for online GC, which removes it (no manifest and no other entry names it).
     const data = join(work, 'wharf', 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7), 'data');
     assert.ok(existsSync(data));
