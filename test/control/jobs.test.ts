@@ -10,9 +10,21 @@ import { pgDatabase } from '../../src/db/pg-database.js';
 import type { Database } from '../../src/db/queryer.js';
 import { enqueueJob, JobRunner, type Job } from '../../src/control/jobs/queue.js';
 import { createMigratedTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import { until } from '../support/wait.js';
 
 const skip = await requirePostgres();
 const log = pino({ level: 'silent' });
+
+/** Calls `runOnce` until it runs a job (10 s at most); when that call started and ended. */
+async function runWhenDue(runner: JobRunner): Promise<{ start: number; end: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const start = Date.now();
+    if (await runner.runOnce()) return { start, end: Date.now() };
+    if (Date.now() > deadline) throw new Error('no job became due');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('background jobs', { skip }, () => {
   let tdb: TestDatabase;
@@ -39,17 +51,19 @@ describe('background jobs', { skip }, () => {
           throw new Error(`boom ${job.attempts}`);
         },
       },
-      { log, intervalMs: 10, backoffBaseMs: 50 },
+      { log, intervalMs: 10, backoffBaseMs: 1000 },
     );
     const id = await enqueueJob(db, 'flaky', {}, { maxAttempts: 3 });
+    // Times are read around the calls, never slept out: a busy machine can only make a retry later, and the
+    // margins (1 s and 2 s) are far above a query's time.
+    const t1 = Date.now();
     assert.equal(await runner.runOnce(), true);
     assert.equal(await runner.runOnce(), false, 'not due before its backoff');
-    await new Promise((r) => setTimeout(r, 70));
-    assert.equal(await runner.runOnce(), true);
-    await new Promise((r) => setTimeout(r, 60));
-    assert.equal(await runner.runOnce(), false, 'the second retry waits twice as long');
-    await new Promise((r) => setTimeout(r, 60));
-    assert.equal(await runner.runOnce(), true);
+    const second = await runWhenDue(runner);
+    assert.ok(second.end - t1 >= 1000, `the first retry waited ${second.end - t1} ms, not 1 s`);
+    assert.equal(await runner.runOnce(), false, 'the second retry is not due yet');
+    const third = await runWhenDue(runner);
+    assert.ok(third.end - second.start >= 2000, `the second retry waited ${third.end - second.start} ms, not twice as long`);
     assert.deepEqual(seen, [1, 2, 3]);
     const s = await state(id);
     assert.equal(s.state, 'failed');
@@ -59,15 +73,16 @@ describe('background jobs', { skip }, () => {
 
   it('a job whose runner died is run again once its lease ends', async () => {
     let release!: () => void;
-    const hung = new JobRunner(db, { once: () => new Promise<void>((r) => (release = r)) }, { log, intervalMs: 10, leaseMs: 200 });
+    const hung = new JobRunner(db, { once: () => new Promise<void>((r) => (release = r)) }, { log, intervalMs: 10, leaseMs: 1000 });
     const id = await enqueueJob(db, 'once', {});
+    const before = Date.now();
     const stuck = hung.runOnce();
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the first runner to hold the job', async () => (await state(id)).attempts === 1);
     const ran: number[] = [];
-    const second = new JobRunner(db, { once: async (job: Job) => void ran.push(job.attempts) }, { log, intervalMs: 10, leaseMs: 200 });
+    const second = new JobRunner(db, { once: async (job: Job) => void ran.push(job.attempts) }, { log, intervalMs: 10, leaseMs: 1000 });
     assert.equal(await second.runOnce(), false, 'leased: not run twice at once');
-    await new Promise((r) => setTimeout(r, 250));
-    assert.equal(await second.runOnce(), true, 'lease over: taken over');
+    const taken = await runWhenDue(second);
+    assert.ok(taken.end - before >= 1000, `taken over after ${taken.end - before} ms, before the lease ended`);
     assert.deepEqual(ran, [2]);
     assert.equal((await state(id)).state, 'done');
     release();
