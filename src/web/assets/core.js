@@ -70,6 +70,16 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * After a change: shows the page again, then says what was done, so the
+ * message and the page that shows its effect appear together (a reader of
+ * the message never sees the page from before).
+ */
+export async function settled(message, after = () => render()) {
+  await after();
+  say(message);
+}
+
 export function say(message, kind = 'ok') {
   statusEl.replaceChildren(message ? h('p', { class: kind, text: message }) : '');
 }
@@ -112,7 +122,7 @@ export function deleteButton(text, label, path, done, after = () => render()) {
       'aria-label': label,
       onclick: () =>
         api('DELETE', path)
-          .then(() => (say(done), after()))
+          .then(() => settled(done, after))
           .catch(fail),
     },
     text,

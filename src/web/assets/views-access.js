@@ -1,5 +1,5 @@
 // Admin page: who may do what — the registry switch of a project, members, deploy tokens.
-import { ApiError, api, deleteButton, enc, fail, h, render, say, select, statusEl, table } from './core.js';
+import { ApiError, api, deleteButton, enc, fail, h, render, say, settled, select, statusEl, table } from './core.js';
 
 export function registryToggle(project) {
   const box = h('input', { id: 'project-registry', type: 'checkbox', checked: project.container_registry_enabled });
@@ -38,8 +38,7 @@ export async function membersSection(kind, id) {
     const user = users.find((u) => u.username === username.value.trim());
     if (!user) throw new ApiError(404, `There is no user named ${username.value.trim()}.`);
     await api('POST', `/${kind}/${id}/members`, { user_id: user.id, access_level: Number(level.value) });
-    say(`${user.username} added as ${LEVELS.find(([v]) => v === level.value)[1]}.`);
-    await render();
+    await settled(`${user.username} added as ${LEVELS.find(([v]) => v === level.value)[1]}.`);
   };
   return h(
     'div',

@@ -1,5 +1,5 @@
 // Admin page: users, your tokens, settings, Geo, operations (GC queues, notifications).
-import { api, deleteButton, fail, h, page, render, say, session, statusEl, table, when } from './core.js';
+import { api, deleteButton, fail, h, page, render, say, settled, session, statusEl, table, when } from './core.js';
 import { revealOnce } from './views-access.js';
 
 export async function usersView() {
@@ -26,7 +26,7 @@ export async function usersView() {
                   'aria-label': `${word} ${u.username}`,
                   onclick: () =>
                     api('POST', `/users/${u.id}/${action}`)
-                      .then(() => (say(`${u.username} ${action}ed.`), render()))
+                      .then(() => settled(`${u.username} ${action}ed.`))
                       .catch(fail),
                 },
                 word,
@@ -41,7 +41,7 @@ export async function usersView() {
                   onclick: () => {
                     if (!confirm(`Delete the user ${u.username}? Their tokens and memberships go with them.`)) return;
                     api('DELETE', `/users/${u.id}`)
-                      .then(() => (say(`User ${u.username} deleted.`), render()))
+                      .then(() => settled(`User ${u.username} deleted.`))
                       .catch(fail);
                   },
                 },
@@ -76,7 +76,7 @@ function newUserForm() {
       onsubmit: (e) => {
         e.preventDefault();
         api('POST', '/users', { username: username.value, name: name.value, email: email.value, password: password.value })
-          .then((u) => (say(`User ${u.username} created.`), render()))
+          .then((u) => settled(`User ${u.username} created.`))
           .catch(fail);
       },
     },
@@ -244,8 +244,7 @@ export async function operationsView() {
   const [queues, notes] = await Promise.all([api('GET', '/registry/gc'), api('GET', '/registry/notifications')]);
   const replay = async (body, what) => {
     const r = await api('POST', '/registry/notifications/replay', body);
-    say(`${what}: ${r.replayed} event(s) queued again.`);
-    await render();
+    await settled(`${what}: ${r.replayed} event(s) queued again.`);
   };
   return page(
     'Operations',

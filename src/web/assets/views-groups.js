@@ -1,5 +1,5 @@
 // Admin page: groups (usage, access, virtual registries), a virtual registry, disk usage per project.
-import { api, bytes, deleteButton, enc, fail, h, page, render, say, table, when } from './core.js';
+import { api, bytes, deleteButton, enc, fail, h, page, settled, table, when } from './core.js';
 import { deployTokensSection, membersSection } from './views-access.js';
 
 export async function groupsView() {
@@ -59,8 +59,7 @@ export async function virtualView(id) {
   const [ups, stats] = await Promise.all([api('GET', `/virtual_registries/container/registries/${id}/upstreams`), api('GET', `/virtual_registries/container/registries/${id}/statistics`)]);
   const move = async (u, position) => {
     await api('PATCH', `/virtual_registries/container/registry_upstreams/${u.registry_upstream_id}`, { position });
-    say(`${u.name} moved to position ${position}.`);
-    await render();
+    await settled(`${u.name} moved to position ${position}.`);
   };
   const entries = h('div', {});
   const showEntries = async (u, search) => {

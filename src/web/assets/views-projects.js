@@ -1,5 +1,5 @@
 // Admin page: projects, a project (repositories, cleanup policy, access) and a repository (tags, referrers).
-import { api, bytes, enc, fail, h, page, render, say, select, table, when } from './core.js';
+import { api, bytes, enc, fail, h, page, say, settled, select, table, when } from './core.js';
 import { deployTokensSection, membersSection, registryToggle } from './views-access.js';
 
 export async function projectsView() {
@@ -30,13 +30,11 @@ export async function projectView(id) {
   const remove = async (r) => {
     if (!confirm(`Delete the repository ${r.path} and all its tags?`)) return;
     await api('DELETE', `/projects/${id}/registry/repositories/${r.id}`);
-    say(`Deletion of ${r.path} scheduled; its status shows the progress.`);
-    await render();
+    await settled(`Deletion of ${r.path} scheduled; its status shows the progress.`);
   };
   const reset = async (r) => {
     await api('POST', `/registry/repositories/${r.id}/reset_deletion`);
-    say(`Deletion of ${r.path} scheduled again.`);
-    await render();
+    await settled(`Deletion of ${r.path} scheduled again.`);
   };
   return page(
     project.path_with_namespace ?? project.path,
@@ -164,8 +162,7 @@ async function cleanupSection(id) {
       progress.max = Math.max(repos.length, 1);
       progress.value = repos.length - waiting.length;
       if (waiting.length === 0) {
-        say(`Cleanup finished: ${deleted} tag${deleted === 1 ? '' : 's'} deleted.`);
-        return render();
+        return settled(`Cleanup finished: ${deleted} tag${deleted === 1 ? '' : 's'} deleted.`);
       }
       const unfinished = waiting.filter((r) => r.expiration_policy_cleanup_status === 'cleanup_unfinished').length;
       text.textContent = ` ${progress.value} of ${repos.length} repositories done, ${deleted} tags deleted so far${unfinished ? `; ${unfinished} to resume (a run deletes a limited number of tags at a time)` : ''}.`;
@@ -219,8 +216,7 @@ export async function repositoryView(projectId, repoId) {
   const remove = async (t) => {
     if (!confirm(`Delete the tag ${t.name}?`)) return;
     await api('DELETE', `/projects/${projectId}/registry/repositories/${repoId}/tags/${enc(t.name)}`);
-    say(`Tag ${t.name} deleted.`);
-    await render();
+    await settled(`Tag ${t.name} deleted.`);
   };
   return page(
     repo.path,
