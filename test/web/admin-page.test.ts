@@ -172,7 +172,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await context.close();
   });
 
-  it("renders every page with the API's numbers, at 1280 px and at a phone's width", async () => {
+  it("renders every page with the API's numbers, at 1280 px and at a phone's width", async (t) => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
     const apiRepos = (await api('GET', `/projects/${projectId}/registry/repositories?tags_count=true`)).body;
@@ -232,8 +232,11 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
       ['#/operations', 'operations', 'Online garbage collection'],
       ['#/tokens', 'tokens', 'Create token'],
     ] as const) {
+      // A full load of the page (HTML, stylesheet, modules, session, the view's API calls), timed for the record.
+      const started = performance.now();
       await page.goto(`${wharf.url}/admin/${hash}`);
       await page.getByText(ready).first().waitFor();
+      t.diagnostic(`${name}: shown ${Math.round(performance.now() - started)} ms after navigation`);
       await shot(page, name);
     }
     // Operations: the GC queues as the API counts them.
