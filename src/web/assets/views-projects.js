@@ -148,7 +148,8 @@ async function cleanupSection(id) {
   };
   const runNow = async () => {
     await save();
-    const tagsBefore = tagSum(await repositoriesOf(id));
+    const active = (repos) => repos.filter((r) => r.status === null); // repositories being deleted take no part
+    const tagsBefore = tagSum(active(await repositoriesOf(id)));
     await api('POST', `/projects/${id}/registry/cleanup_policy/run`);
     // The run is a background job; each repository's cleanup state says how far it got.
     const progress = h('progress', { max: 1, value: 0, 'aria-label': 'Cleanup progress' });
@@ -156,7 +157,7 @@ async function cleanupSection(id) {
     outcome.replaceChildren(h('p', {}, progress, text));
     for (let i = 0; i < 600; i++) {
       if (!outcome.isConnected) return; // the operator went to another page
-      const repos = (await repositoriesOf(id)).filter((r) => r.status === null);
+      const repos = active(await repositoriesOf(id));
       const waiting = repos.filter((r) => r.expiration_policy_cleanup_status !== 'cleanup_unscheduled');
       const deleted = Math.max(0, tagsBefore - tagSum(repos));
       progress.max = Math.max(repos.length, 1);
