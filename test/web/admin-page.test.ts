@@ -386,6 +386,9 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const page = await signIn(context, 'viewer', VIEWER_PASSWORD);
     await page.getByText('No projects yet.').waitFor();
     assert.equal(await page.getByText('team/app').count(), 0);
+    // Admin-only pages are not offered.
+    const offered = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    assert.deepEqual(offered, ['Projects', 'Groups']);
     // The admin makes the viewer a Reporter of the project on the page.
     const adminContext = await browser.newContext();
     const adminPage = await signIn(adminContext, 'root', PASSWORD);
