@@ -1,5 +1,12 @@
 /** The claims of a registry token, as GitLab issues them and Distribution reads them. */
 
+/**
+ * The subject of the control plane's own tokens (its reads and deletes on
+ * behalf of the API). A colon is never in a username, so no user can carry
+ * it; Geo sites use `geo:<site>` the same way.
+ */
+export const CONTROL_PLANE_SUBJECT = 'wharf:control-plane';
+
 /** Tag patterns GitLab attaches to a repository grant (RE2 syntax). */
 export interface AccessMeta {
   readonly project_path?: string;

@@ -5,7 +5,7 @@
  * Tag listings use the `/gitlab/v1` API when the registry has its metadata
  * database, and `/v2/<name>/tags/list` otherwise.
  */
-import type { AccessEntry, AccessMeta } from '../auth/claims.js';
+import { CONTROL_PLANE_SUBJECT, type AccessEntry, type AccessMeta } from '../auth/claims.js';
 import type { TokenIssuer } from './token-issuer.js';
 
 /** A tag as the control plane shows it. */
@@ -70,7 +70,7 @@ export class RegistryClient {
       { type: 'repository', name: path, actions, ...(meta ? { meta } : {}) },
       { type: 'repository', name: `${path}/*`, actions, ...(meta ? { meta } : {}) },
     ];
-    return (await this.issuer.issue({ subject: 'wharf-control-plane', authType: 'gitlab_or_ldap', access, lifetimeSeconds: TOKEN_SECONDS })).token;
+    return (await this.issuer.issue({ subject: CONTROL_PLANE_SUBJECT, authType: 'gitlab_or_ldap', access, lifetimeSeconds: TOKEN_SECONDS })).token;
   }
 
   private async call(method: string, path: string, scopePath: string, actions: string[], headers: Record<string, string> = {}, meta?: AccessMeta): Promise<Response> {

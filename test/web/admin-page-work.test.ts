@@ -1,7 +1,8 @@
 /**
  * The admin page's long and failing work, in chromium against a real Wharf
  * (default embedded mode, token auth) holding images pushed by skopeo:
- * notification replay to an endpoint that was down, a virtual registry's
+ * notification replay to an endpoint that was down (and the page's own
+ * reads never reported to it as pulls), a virtual registry's
  * cache entry deleted, a cleanup run with its progress until every
  * repository is done, a repository deletion that fails (the registry's
  * deletes fail: the control plane reaches it through a proxy the test
@@ -50,6 +51,7 @@ describe('the admin page: long work, failures and the keyboard, in chromium', { 
   let proxy: Server;
   let registryDeletesFail = false;
   const delivered: string[] = [];
+  const events: Array<{ action: string; actor?: { name?: string }; target?: { repository?: string } }> = [];
   let appProject: number;
   let oldProject: number;
   let groupId: number;
@@ -85,8 +87,9 @@ describe('the admin page: long work, failures and the keyboard, in chromium', { 
           res.writeHead(503).end('down for the test');
           return;
         }
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { events: Array<{ id: string }> };
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { events: Array<{ id: string; action: string }> };
         for (const e of body.events) delivered.push(e.id);
+        events.push(...body.events);
         res.writeHead(200).end();
       });
     });
@@ -171,6 +174,30 @@ describe('the admin page: long work, failures and the keyboard, in chromium', { 
     await page.getByText('No notification endpoint has queued anything.').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Replay failed of hook' }).count(), 0);
     await context.close();
+  });
+
+  it("is no client: the page's reads of tags reach no listener as pulls, while a client's pull does", async () => {
+    const from = events.length;
+    const context = await browser.newContext();
+    const page = await signIn(context, wharf.url, 'root', PASSWORD);
+    const repoId = (await api('GET', `/projects/${appProject}/registry/repositories`)).body[0].id;
+    // Each tag's details: the control plane reads its manifest from the registry.
+    await openView(page, wharf.url, `#/projects/${appProject}/repositories/${repoId}`, 'work/app');
+    await page.getByRole('cell', { name: 'c', exact: true }).waitFor();
+    await context.close();
+    // Then a client pulls; an endpoint's events arrive in order, so once this one is in, any before it is too.
+    const tok = await fetch(`${wharf.url}/jwt/auth?service=container_registry&scope=repository:work/app:pull`, { headers: { Authorization: ROOT } });
+    const token = ((await tok.json()) as { token: string }).token;
+    const pulled = await fetch(`${wharf.url}/v2/work/app/manifests/a`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    assert.equal(pulled.status, 200);
+    await until("the client's pull event", () => events.slice(from).some((e) => e.action === 'pull' && e.actor?.name === 'root'));
+    assert.deepEqual(
+      events
+        .slice(from)
+        .filter((e) => e.action === 'pull')
+        .map((e) => `${e.actor?.name} ${e.target?.repository}`),
+      ['root work/app'],
+    );
   });
 
   it("deletes a virtual registry's cache entry from the page, found by search", async () => {
