@@ -16,10 +16,10 @@ export function eventUrl(ctx: RequestContext, path: string): string {
 
 /**
  * Emits `action` on `target`. Cheap when no endpoint is configured. The
- * control plane's own manifest reads (tag details for the API and the admin
- * page) are not pulls: GitLab's Rails reads those through the registry's
- * database API and no listener hears of them, so neither does one here. Its
- * deletes are reported as any other.
+ * control plane's own manifest reads (repository sizes when the registry has
+ * no metadata database) are not pulls: GitLab's Rails reads such figures
+ * through the registry's database API and no listener hears of them, so
+ * neither does one here. Its deletes are reported as any other.
  */
 export function notify(ctx: RequestContext, action: EventAction, target: EventTarget): void {
   const { notifier, eventSource } = ctx.services;

@@ -56,6 +56,16 @@ async function repositoryIn(ctx: ApiContext, project: ProjectRow, id: string): P
   return repo;
 }
 
+/** The tag named by a `/projects/:id/registry/repositories/:rid/tags/:name` path, read with pull rights; 404 when absent. */
+async function tagIn(ctx: ApiContext) {
+  const project = await projectWith(ctx, ctx.params[0]!, 'pull');
+  const repo = await repositoryIn(ctx, project, ctx.params[1]!);
+  const name = decodeURIComponent(ctx.params[2]!);
+  const tag = (await ctx.services.registry.tags(repo.path)).find((t) => t.name === name);
+  if (!tag) throw notFound('Tag');
+  return { repo, tag };
+}
+
 async function describe(ctx: ApiContext, repo: ContainerRepositoryRow, withTags: boolean, withSize: boolean) {
   const host = await ctx.services.registryHost();
   const out: Record<string, unknown> = presentRepository(repo, host);
@@ -205,11 +215,7 @@ export const registryRoutes: Route[] = [
     'GET',
     /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)$/,
     async (ctx) => {
-      const project = await projectWith(ctx, ctx.params[0]!, 'pull');
-      const repo = await repositoryIn(ctx, project, ctx.params[1]!);
-      const name = decodeURIComponent(ctx.params[2]!);
-      const tag = (await ctx.services.registry.tags(repo.path)).find((t) => t.name === name);
-      if (!tag) throw notFound('Tag');
+      const { repo, tag } = await tagIn(ctx);
       const host = await ctx.services.registryHost();
       const revision = tag.digest?.split(':')[1];
       sendJson(ctx.res, 200, {
@@ -229,11 +235,8 @@ export const registryRoutes: Route[] = [
     /^\/projects\/([^/]+)\/registry\/repositories\/(\d+)\/tags\/([^/]+)\/referrers$/,
     async (ctx) => {
       // Wharf's: the referrers (signatures, SBOMs) of a tag's manifest, for the admin page.
-      const project = await projectWith(ctx, ctx.params[0]!, 'pull');
-      const repo = await repositoryIn(ctx, project, ctx.params[1]!);
-      const name = decodeURIComponent(ctx.params[2]!);
-      const tag = (await ctx.services.registry.tags(repo.path)).find((t) => t.name === name);
-      if (!tag?.digest) throw notFound('Tag');
+      const { repo, tag } = await tagIn(ctx);
+      if (!tag.digest) throw notFound('Tag');
       sendJson(
         ctx.res,
         200,
