@@ -9,16 +9,15 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ASSETS: Record<string, { file: string; type: string }> = {
-  '/admin/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/admin/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/core.js': { file: 'core.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/views-access.js': { file: 'views-access.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/views-projects.js': { file: 'views-projects.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/views-groups.js': { file: 'views-groups.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/views-admin.js': { file: 'views-admin.js', type: 'text/javascript; charset=utf-8' },
-  '/admin/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-};
+/** The page's files (nothing else under `/admin/` is served), typed by their extension. */
+const FILES = new Set(['app.js', 'core.js', 'views-access.js', 'views-projects.js', 'views-groups.js', 'views-admin.js', 'app.css']);
+const TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+
+function assetOf(path: string): { file: string; type: string } | undefined {
+  const file = path === '/admin/' ? 'index.html' : path.slice('/admin/'.length);
+  if (file !== 'index.html' && !FILES.has(file)) return undefined;
+  return { file, type: `${TYPES[file.slice(file.lastIndexOf('.') + 1)]}; charset=utf-8` };
+}
 
 const HEADERS = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -45,7 +44,7 @@ export function serveWeb(req: IncomingMessage, res: ServerResponse, path: string
     return true;
   }
   if (!path.startsWith('/admin/')) return false;
-  const found = ASSETS[path];
+  const found = assetOf(path);
   if (!found || (req.method !== 'GET' && req.method !== 'HEAD')) {
     res.writeHead(found ? 405 : 404, { 'Content-Type': 'text/plain; charset=utf-8', ...HEADERS }).end(found ? 'method not allowed\n' : 'not found\n');
     return true;

@@ -12,7 +12,7 @@ async function render() {
   if (!session.me) return showSignIn();
   nav.hidden = false;
   // Admin-only pages are not offered to others (the API would refuse them anyway, and still does if opened by address).
-  for (const a of nav.querySelectorAll('[data-admin]')) a.hidden = !session.me.is_admin;
+  for (const a of /** @type {NodeListOf<HTMLElement>} */ (nav.querySelectorAll('[data-admin]'))) a.hidden = !session.me.is_admin;
   const mine = ++views.generation;
   const parts = (location.hash.replace(/^#\/?/, '') || 'projects').split('/');
   let view;

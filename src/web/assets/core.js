@@ -178,11 +178,9 @@ export function showSignIn(message) {
           session.epoch++;
           pass.value = '';
           say('');
-          // A new hash renders through hashchange; the same one is rendered here.
-          if (!location.hash || location.hash === '#/' || location.hash === '#/projects') {
-            if (location.hash !== '#/projects') history.replaceState(null, '', '#/projects');
-            await render();
-          } else await render();
+          // The page asked for, or the projects (replaceState fires no hashchange, so nothing renders twice).
+          if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/projects');
+          await render();
         } catch (err) {
           error.textContent = err.status === 401 ? 'Wrong username or password.' : err.message;
         }

@@ -83,7 +83,6 @@ export async function deployTokensSection(kind, id) {
   const scopes = kind === 'groups' ? ['read_registry', 'write_registry', 'read_virtual_registry'] : ['read_registry', 'write_registry'];
   const name = h('input', { id: `${kind}-dt-name`, required: true });
   const boxes = scopes.map((sc) => h('input', { type: 'checkbox', id: `${kind}-dt-${sc}`, value: sc, checked: sc === 'read_registry' }));
-  const shown = h('div', {});
   const create = async (e) => {
     e.preventDefault();
     const t = await api('POST', `/${kind}/${id}/deploy_tokens`, { name: name.value, scopes: boxes.filter((b) => b.checked).map((b) => b.value) });
@@ -120,7 +119,6 @@ export async function deployTokensSection(kind, id) {
       boxes.map((b) => h('label', { class: 'check', for: b.id }, b, b.value)),
       h('button', { type: 'submit' }, 'Create deploy token'),
     ),
-    shown,
   );
 }
 
