@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { basic, launchChromium, shot, signIn as signInAt } from '../support/browser.js';
+import { basic, launchChromium, openView, shot, signIn as signInAt } from '../support/browser.js';
 import { OciLayout } from '../support/oci-layout.js';
 import { spawnWharf, type WharfProcess } from '../support/process.js';
 import { tempDir } from '../support/temp.js';
@@ -289,10 +289,8 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
   it('creates and revokes tokens on the page: a personal access token and a project deploy token, each secret shown once', async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
-    await page.goto(`${wharf.url}/admin/#/tokens`);
-    await page.getByRole('heading', { name: 'Your personal access tokens' }).waitFor();
-    // Every request of the previous page has settled: nothing re-renders the form under the test's hands.
-    await page.waitForLoadState('networkidle');
+    // Every request of the view has settled: nothing re-renders the form under the test's hands.
+    await openView(page, wharf.url, '#/tokens', 'Your personal access tokens');
     await page.getByLabel('Name').fill('from-the-page');
     await page.getByLabel('read_api').check();
     await page.getByRole('button', { name: 'Create token' }).click();
@@ -330,9 +328,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
   it("saves settings that the next token, the API and new projects obey; turns one project's registry off and on", async () => {
     const context = await browser.newContext();
     const page = await signIn(context, 'root', PASSWORD);
-    await page.goto(`${wharf.url}/admin/#/settings`);
-    await page.getByRole('heading', { name: 'Settings' }).waitFor();
-    await page.waitForLoadState('networkidle');
+    await openView(page, wharf.url, '#/settings', 'Settings');
     await page.getByLabel('Registry token lifetime (minutes)').fill('17');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
@@ -369,9 +365,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
     assert.deepEqual(await granted(), ['pull']);
-    await page.goto(`${wharf.url}/admin/#/projects/${projectId}`);
-    await page.getByRole('heading', { name: 'Registry access' }).waitFor();
-    await page.waitForLoadState('networkidle');
+    await openView(page, wharf.url, `#/projects/${projectId}`, 'team/app');
     await page.getByLabel('Container registry enabled for this project').uncheck();
     await page.getByRole('status').filter({ hasText: 'Container registry disabled for team/app.' }).waitFor();
     assert.deepEqual(await granted(), []);
@@ -427,9 +421,7 @@ describe('the admin web page in chromium', { skip, timeout: 300_000 }, () => {
     const admin = await signIn(await browser.newContext(), 'root', PASSWORD);
     const sources: string[] = [];
     for (const hash of ['#/projects', `#/projects/${projectId}`, `#/groups/${groupId}`, `#/virtual/${registryId}`, '#/users', '#/settings']) {
-      await admin.goto(`${wharf.url}/admin/${hash}`);
-      await admin.getByRole('heading', { level: 1 }).waitFor();
-      await admin.waitForLoadState('networkidle');
+      await openView(admin, wharf.url, hash, /./);
       sources.push(await admin.content());
     }
     for (const secret of [PASSWORD, VIEWER_PASSWORD, UPSTREAM_SECRET, patToken]) assert.ok(!sources.some((s) => s.includes(secret)), 'a secret in a page');
