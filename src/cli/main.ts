@@ -4,11 +4,11 @@
 import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { createLogger } from '../observability/logger.js';
-import { superviseWorkers, workerCount } from '../server/cluster.js';
+import { EXIT_CONFIG, superviseWorkers, workerCount } from '../server/cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { workerIndex } from '../observability/worker-identity.js';
-import { startEmbeddedServer } from '../db/open.js';
+import { describeDatabase, startEmbeddedServer } from '../db/open.js';
 
 const program = new Command();
 program.name('wharf').description('Wharf container registry').showHelpAfterError();
@@ -23,16 +23,19 @@ program
     if (workers > 1 && cluster.isPrimary) {
       const log = createLogger(config.log);
       // The embedded database server belongs to the supervisor, so it outlives any one worker.
-      const database = await startEmbeddedServer(config, (msg) => log.warn(msg));
+      const database = await startEmbeddedServer(config, (msg, level = 'warn') => log[level](msg)).catch((err: Error) => {
+        throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${err.message}`]);
+      });
       log.info({ workers }, 'starting registry workers');
-      const supervisor = superviseWorkers(workers, log);
-      const stop = () =>
+      const end = (code: number) =>
         void supervisor
           .stop()
           .then(() => database?.release())
-          .then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+          .then(() => process.exit(code));
+      // A worker that stopped on its configuration (or gave up on crashes) ends Wharf with its status.
+      const supervisor = superviseWorkers(workers, log, (code) => end(code));
+      process.once('SIGINT', () => end(0));
+      process.once('SIGTERM', () => end(0));
       return;
     }
     // Imported here, not at the top: the cluster supervisor never loads the registry (~50 MiB less).
@@ -90,9 +93,16 @@ function storageSummary(c: Config): string {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // A refusal to start is one clear line (or a configuration's list of problems), never a stack trace.
+  // EX_CONFIG-like status 2 tells the cluster supervisor not to restart a worker that cannot start.
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
-    process.exit(2);
+    process.exit(EXIT_CONFIG);
+  }
+  // A dependency down at start (the database): status 1, restarted (with backoff) by the supervisor.
+  if ((err as Error)?.name === 'DatabaseUnavailableError' || (err as Error)?.name === 'StorageUnavailableError') {
+    process.stderr.write(`wharf: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
   }
   throw err;
 }

@@ -225,6 +225,8 @@ const compatibility = section({
 
 const health = section({
   storagedriver: section({ enabled: bool(true), interval: duration('10s'), threshold: z.number().int().positive().default(3) }),
+  /** Wharf: a `SELECT 1` every interval (database mode); any query's connection failure also counts at once. */
+  database: section({ enabled: bool(true), interval: duration('5s'), threshold: z.number().int().positive().default(1) }),
 });
 
 const database = section({
@@ -244,12 +246,25 @@ const database = section({
   sslrootcert: z.string().optional(),
   connecttimeout: duration('0s'),
   /**
+   * Wharf: the longest a statement may run (server-side `statement_timeout`,
+   * and client-side one second later, for a server that hangs); past it the
+   * request answers 503. 0 disables. Migrations and imports are exempt.
+   */
+  statementtimeout: duration('15s'),
+  /**
    * Pool per process. Unset `maxopen`/`maxidletime` take the mode's defaults
    * (`db/open.ts`): 20 and 10m on an external server; 4 and 30s on the embedded
    * one, where every backend is memory on the same machine and the in-process
    * cache answers most reads without a query.
    */
-  pool: section({ maxidle: z.number().int().min(0).default(10), maxopen: z.number().int().min(1).optional(), maxlifetime: duration('0s'), maxidletime: optionalDuration() }),
+  pool: section({
+    maxidle: z.number().int().min(0).default(10),
+    maxopen: z.number().int().min(1).optional(),
+    maxlifetime: duration('0s'),
+    maxidletime: optionalDuration(),
+    /** Wharf: the longest a request waits for a connection (a free one in the pool, or a new one); then 503. 0 disables. */
+    acquiretimeout: duration('5s'),
+  }),
   /**
    * Wharf's in-process cache of tag lookups and links, kept correct across
    * nodes by LISTEN/NOTIFY. LISTEN needs a session: turn it off behind a

@@ -122,10 +122,15 @@ export async function startControlPlane(
     },
     handle(req, res, path) {
       if (path === '/jwt/auth') {
-        serveJwtAuth(req, res, services).catch((err) => {
-          services.log.error({ err }, 'token request failed');
-          if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error"}]}');
-          else res.destroy();
+        serveJwtAuth(req, res, services).catch((err: Error) => {
+          const unavailable = err?.name === 'DatabaseUnavailableError';
+          if (unavailable) services.log.warn({ err: err.message }, 'token request failed: the database is unavailable');
+          else services.log.error({ err }, 'token request failed');
+          if (res.headersSent) {
+            if (!res.writableEnded) res.destroy();
+          } else if (unavailable) {
+            res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `${err.message}; retry later`, detail: null }] }));
+          } else res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"internal error"}]}');
         });
         return true;
       }

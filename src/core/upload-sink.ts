@@ -34,7 +34,9 @@ export async function sinkBody(body: Readable, writer: FileWriter, hasher: Hashe
   };
 
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    // A failure here (the disk full, a body too long) leaves the request readable: the HTTP layer
+    // answers it in words and then reads or closes the rest, rather than resetting the connection.
+    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       count += chunk.length;
       if (limit !== undefined && count > limit) throw regErr('SIZE_INVALID', 'body is longer than declared', { declared: limit });
       for (let off = 0; off < chunk.length; ) {

@@ -48,6 +48,9 @@ interface HashState {
 /** Running hashes kept at most; abandoned uploads must not grow memory without bound. */
 const MAX_HASH_STATES = 10_000;
 
+/** The storage backend has no room left (a full disk, a quota). */
+const outOfSpace = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as { code?: string } | null)?.code ?? '');
+
 /** Ends a PATCH's writer: left open for the next append where the driver can (S3 multipart uploads), committed otherwise. */
 const keepForAppend = (writer: FileWriter): Promise<void> => (writer.close ? writer.close() : writer.commit());
 
@@ -109,13 +112,16 @@ export class UploadService {
     let count: number;
     try {
       count = await sinkBody(body, writer, this.hasher, valid ? state.key : undefined, opts.length);
+      await (last ? writer.commit() : keepForAppend(writer));
     } catch (err) {
       // Bytes may have reached the file but not the hash (or the reverse): re-hash at completion.
       if (state) this.hasher.drop(state.key);
       await keepForAppend(writer).catch(() => undefined);
+      // Out of space: what this upload wrote is released at once (the client restarts it), not left
+      // filling the disk until the upload purger's age.
+      if (outOfSpace(err)) await this.discard(name, id).catch(() => undefined);
       throw err;
     }
-    await (last ? writer.commit() : keepForAppend(writer));
     const offset = session.offset + count;
     if (valid) this.hashes.set(key, { offset, key: state.key });
     if (opts.length !== undefined && count !== opts.length) {

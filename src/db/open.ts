@@ -12,7 +12,8 @@ import type { Config } from '../config/schema.js';
 import { acquireEmbeddedServer, type EmbeddedConnection, type EmbeddedLog, type EmbeddedRole } from './embedded/server.js';
 import { scratchDatabase } from './embedded/scratch.js';
 import { migrateUp } from './migrator.js';
-import { pgDatabase, poolConfig } from './pg-database.js';
+import { pgDatabase, poolConfig, timeoutConfig } from './pg-database.js';
+import type { HealthLog } from './availability.js';
 import type { Database } from './queryer.js';
 
 /** True when the `database` section asks for the embedded server (no host). */
@@ -44,6 +45,8 @@ export interface OpenOptions {
   readonly log?: EmbeddedLog | undefined;
   /** `command` for a CLI run (it joins a running server; one it starts waits for others before stopping). */
   readonly role?: EmbeddedRole | undefined;
+  /** Receives the database becoming unavailable and available again. */
+  readonly healthLog?: HealthLog | undefined;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface OpenOptions {
  * safe with several processes); an external one is checked by the caller.
  */
 export async function openDatabase(config: Config, opts: OpenOptions = {}): Promise<Database> {
-  if (!isEmbedded(config)) return pgDatabase(poolConfig(config.database), opts.metrics);
+  if (!isEmbedded(config)) return pgDatabase(poolConfig(config.database), { metrics: opts.metrics, log: opts.healthLog });
   const where = embeddedLocation(config);
   let connection: EmbeddedConnection;
   let release: () => Promise<void>;
@@ -67,7 +70,7 @@ export async function openDatabase(config: Config, opts: OpenOptions = {}): Prom
   }
   const p = config.database.pool;
   // Small by default: each backend is a process on this machine (the default mode's memory budget), and the cache answers most reads.
-  const db = pgDatabase({ ...connection, max: p.maxopen ?? 4, idleTimeoutMillis: p.maxidletime ?? 30_000, ssl: false }, opts.metrics);
+  const db = pgDatabase({ ...connection, max: p.maxopen ?? 4, idleTimeoutMillis: p.maxidletime ?? 30_000, ssl: false, ...timeoutConfig(config.database) }, { metrics: opts.metrics, log: opts.healthLog });
   try {
     await migrateUp(db);
   } catch (err) {

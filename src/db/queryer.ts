@@ -1,3 +1,5 @@
+import type { DatabaseHealth } from './availability.js';
+
 /**
  * The seam every database store is written against: a queryer that is either
  * the pool or one transaction, so the same store code runs in both. Every
@@ -24,10 +26,24 @@ export interface ListenHandlers {
   reset(connected: boolean): void;
 }
 
+/** How a transaction runs. */
+export interface TransactionOptions {
+  /** `fn` may run again (it has no effect outside the transaction that repeating would double). */
+  readonly repeatable?: boolean;
+  /** No statement timeout (migrations, imports): for work that is long by nature, never a request's. */
+  readonly unbounded?: boolean;
+}
+
 /** A connection pool: a queryer that can also open transactions. */
 export interface Database extends Queryer {
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryer) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back
+   * when it throws. Run again, when the database was unavailable, if it had
+   * not begun, or (with `repeatable`) had not reached COMMIT.
+   */
+  transaction<T>(fn: (tx: Queryer) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /** Whether the database answers, as this pool has seen it (db/availability.ts). */
+  readonly health: DatabaseHealth;
   /**
    * LISTENs on `channels` over a dedicated connection, reconnecting (with
    * `reset(false)` when lost and `reset(true)` once listening again).
@@ -44,12 +60,13 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serializati
  * Runs a transaction, running it again (up to `attempts` times) when
  * PostgreSQL aborted it as a deadlock victim: pushes, blob links and the GC
  * agents lock overlapping rows in different orders, and PostgreSQL breaks
- * such a cycle by aborting one side. `fn` must be safe to repeat.
+ * such a cycle by aborting one side. `fn` must be safe to repeat: the pool
+ * also runs it again when its connection was lost before COMMIT.
  */
 export async function transactionWithRetry<T>(db: Database, fn: (tx: Queryer) => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return await db.transaction(fn);
+      return await db.transaction(fn, { repeatable: true });
     } catch (err) {
       if (i >= attempts || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
     }

@@ -14,6 +14,7 @@ import type { StorageDriver } from '../storage/driver.js';
 import { databaseMetadataStore } from './database/database-store.js';
 import { migrationStatus } from '../db/migrator.js';
 import { describeDatabase, openDatabase } from '../db/open.js';
+import { DatabaseUnavailableError, describeUnavailable, isUnavailable } from '../db/faults.js';
 import type { Database } from '../db/queryer.js';
 import { legacyMetadataStore } from './legacy/legacy-store.js';
 import { legacyRepositories } from './legacy/legacy-reader.js';
@@ -23,6 +24,13 @@ import { startLocalCache } from './cache/local-store.js';
 import type { MetadataStore } from './store.js';
 import type { GitlabMetadata } from './gitlab.js';
 import { databaseGitlabMetadata } from './database/gitlab-store.js';
+
+/** Where the backend says what an operator should know. */
+export interface MetadataLog {
+  warn(msg: string): void;
+  error(msg: string): void;
+  info(msg: string): void;
+}
 
 /** The store, the database behind it when there is one, its Redis cache when enabled, and what to close on shutdown. */
 export interface MetadataBackend {
@@ -50,15 +58,28 @@ async function refuseUnimportedLegacyData(db: Database, driver: StorageDriver): 
   ]);
 }
 
+/**
+ * A database that cannot be used at start: unreachable is a fault (the
+ * process fails and is restarted, the database may come back), anything
+ * else (a refused login, pending migrations) is configuration (a restart
+ * cannot help: the process ends, saying what to do).
+ */
+function startupError(config: Config, err: Error): Error {
+  if (err instanceof ConfigError) return err;
+  if (isUnavailable(err)) return new DatabaseUnavailableError(`cannot reach ${describeDatabase(config)}: ${describeUnavailable(err)}`, true, err);
+  return new ConfigError([`database: cannot use ${describeDatabase(config)}: ${err.message}`]);
+}
+
 /** Builds the metadata store the configuration asks for. */
-export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry, log?: (msg: string) => void): Promise<MetadataBackend> {
+export async function createMetadataBackend(config: Config, driver: StorageDriver, metrics?: Registry, log?: MetadataLog): Promise<MetadataBackend> {
   if (!config.database.enabled) {
     if (config.redis.cache.enabled) throw new ConfigError(['redis.cache.enabled: the Redis cache needs the metadata database (database.enabled)']);
     return { store: legacyMetadataStore(driver), close: async () => undefined };
   }
-  const database = await openDatabase(config, { metrics, log }).catch((err: Error) => {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${err.message}`]);
+  const healthLog = log ? (level: 'error' | 'info', msg: string) => (level === 'error' ? log.error(msg) : log.info(msg)) : undefined;
+  const embeddedLog = log ? (msg: string, level: 'info' | 'warn' | 'error' = 'warn') => log[level](msg) : undefined;
+  const database = await openDatabase(config, { metrics, log: embeddedLog, healthLog }).catch((err: Error) => {
+    throw startupError(config, err);
   });
   try {
     const pending = (await migrationStatus(database)).filter((m) => !m.appliedAt);
@@ -68,8 +89,7 @@ export async function createMetadataBackend(config: Config, driver: StorageDrive
     await refuseUnimportedLegacyData(database, driver);
   } catch (err) {
     await database.close();
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError([`database: cannot use ${describeDatabase(config)}: ${(err as Error).message}`]);
+    throw startupError(config, err as Error);
   }
   const v = config.validation;
   // The in-process cache of the hot reads (metadata/cache/local-store.ts); the store tells it of each change.

@@ -1,6 +1,7 @@
 /**
- * The operational endpoints: `/debug/health` (storage health) and the
- * Prometheus exposition. Served on the main listener, and on `http.debug.addr`
+ * The operational endpoints: `/debug/health` and `/debug/ready` (storage
+ * and database health: 503 with the failing parts and why), `/debug/live`
+ * (liveness: 200 while the process serves) and the Prometheus exposition. Served on the main listener, and on `http.debug.addr`
  * when that is configured.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,7 +12,13 @@ export type MetricsExporter = () => Promise<{ text: string; contentType: string 
 
 /** Answers `path` when it is an operational endpoint; returns false otherwise. */
 export function serveOpsEndpoint(path: string, res: ServerResponse, health: HealthChecker, exportMetrics: MetricsExporter, metricsPath: string, onError: (err: unknown) => void): boolean {
-  if (path === '/debug/health') {
+  // Liveness: the process serves (a load balancer's health check and a readiness probe use /debug/health or /debug/ready).
+  if (path === '/debug/live') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{}');
+    return true;
+  }
+  if (path === '/debug/health' || path === '/debug/ready') {
     const failing = health.status();
     res.writeHead(Object.keys(failing).length === 0 ? 200 : 503, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(failing));

@@ -45,7 +45,11 @@ export const ERROR_CODES = {
   RENAME_CONFLICT: { status: 409, message: 'the new repository path is already taken', description: 'A `/gitlab/v1` rename targets a path that exists or is reserved by another rename.' },
   EXCEEDS_LIMITS: { status: 422, message: 'the operation exceeds a limit', description: 'A `/gitlab/v1` rename would move more repositories than allowed (1,000).' },
   RANGE_INVALID: { status: 416, message: 'invalid content range', description: 'A Content-Range or Range header is malformed, out of order or repeats data.' },
-  UNAVAILABLE: { status: 503, message: 'service unavailable', description: 'A dependency (storage) is not reachable.' },
+  UNAVAILABLE: {
+    status: 503,
+    message: 'service unavailable',
+    description: 'A dependency is not reachable: the message names it (storage, the metadata database, the Geo primary). With status 507: the storage backend has no space left.',
+  },
   UNKNOWN: { status: 500, message: 'unknown error', description: 'An unexpected server error; the log has the details under the request id.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
@@ -116,6 +120,12 @@ export function renderErrors(errors: readonly RegistryError[]): string {
 export function toRegistryError(err: unknown): RegistryError {
   if (err instanceof RegistryError) return err;
   // The storage backend is down or throttling (after its driver's retries): the client may retry.
-  if ((err as { name?: string } | null)?.name === 'StorageUnavailableError') return new RegistryError('UNAVAILABLE', 'storage is unavailable; retry later');
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  if (e?.name === 'StorageUnavailableError') return new RegistryError('UNAVAILABLE', 'storage is unavailable; retry later');
+  // The database (db/faults.ts): its message names it and says why, without internals.
+  if (e?.name === 'DatabaseUnavailableError') return new RegistryError('UNAVAILABLE', `${e.message}; retry later`);
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new RegistryError('UNAVAILABLE', 'no space left on the storage backend', undefined, 507);
+  // PostgreSQL's disk_full: the database's own disk (the embedded one shares the data directory's).
+  if (e?.code === '53100') return new RegistryError('UNAVAILABLE', "no space left on the metadata database's disk", undefined, 507);
   return new RegistryError('UNKNOWN');
 }

@@ -79,22 +79,27 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       }
     };
     const answerError = (err: unknown) => {
-      // A client that disconnected cannot be answered; that is not a server error.
-      if (!res.socket || res.socket.destroyed) {
+      // A client that disconnected cannot be answered; that is not a server error. The request's
+      // socket, not the response's: a response queued behind the previous one on a keep-alive
+      // connection has no socket yet, and destroying it then reset the connection (issue 21, item 8).
+      if (req.socket.destroyed) {
         reqLog().info({ err: (err as Error).message }, 'client went away');
         res.destroy();
         return;
       }
       const e = toRegistryError(err);
       if (e.code === 'UNKNOWN') reqLog().error({ err }, 'request failed');
+      else if (e.code === 'UNAVAILABLE') reqLog().warn({ err: e.message, status: e.status }, 'request failed: a dependency is unavailable');
       else reqLog().debug({ code: e.code, detail: e.detail }, 'request refused');
       if (res.headersSent) {
-        res.destroy();
+        // Cut short a body being sent; a response already complete stays (the connection serves the next request).
+        if (!res.writableEnded) res.destroy();
         return;
       }
       const body = req.method === 'HEAD' ? '' : renderErrors([e]);
       // Refused before a large body was read: close rather than read and discard it to keep the connection.
-      if (!req.complete && Number(req.headers['content-length'] ?? 0) > 1024 * 1024) res.setHeader('Connection', 'close');
+      // Out of space (507) is the exception: the rest is read and dropped, so the client gets the answer, not a reset.
+      if (!req.complete && e.status !== 507 && Number(req.headers['content-length'] ?? 0) > 1024 * 1024) res.setHeader('Connection', 'close');
       res.writeHead(e.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
     };
@@ -115,6 +120,12 @@ export function createRegistryListener(services: RegistryServices, health: Healt
       if (!allowed.includes(req.method ?? '')) {
         res.setHeader('Allow', allowed.join(', '));
         throw regErr('UNSUPPORTED', `method ${req.method ?? ''} is not allowed here`);
+      }
+      // As Distribution's health handler: while a dependency fails its health check the version check
+      // answers 503 naming it, so a load balancer probing /v2/ stops sending traffic here.
+      if (route.kind === 'base') {
+        const failing = Object.entries(health.status());
+        if (failing.length > 0) throw regErr('UNAVAILABLE', `unhealthy: ${failing.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
       }
       dispatch(ctx, route).catch(fail);
     } catch (err) {

@@ -51,14 +51,35 @@ function workerExecArgv(): string[] {
   return args;
 }
 
-/** Primary side: forks `n` workers, keeps them alive, answers metrics requests. */
-export function superviseWorkers(n: number, log: Logger): { stop(): Promise<void> } {
+/** A worker's exit status for "cannot start with this configuration" (main.ts): restarting it cannot help. */
+export const EXIT_CONFIG = 2;
+
+/**
+ * Crash restarts: the n-th crash in a row waits 0.5 s × 2^(n-1), at most
+ * 30 s; a worker that served for a minute starts the count again; after 8
+ * crashes in a row the supervisor gives up (status 1), for its process
+ * manager to decide.
+ */
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 30_000;
+const STABLE_MS = 60_000;
+export const MAX_CRASHES = 8;
+
+/**
+ * Primary side: forks `n` workers, keeps them alive, answers metrics
+ * requests. `fatal` is called once with the status Wharf should exit with:
+ * a worker stopped on its configuration (status 2: every worker would), or
+ * one kept crashing.
+ */
+export function superviseWorkers(n: number, log: Logger, fatal: (code: number) => void = (code) => process.exit(code)): { stop(): Promise<void> } {
   cluster.setupPrimary({ execArgv: workerExecArgv() });
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   // prom-client asks every worker and times out on one still starting, so wait until all listen.
   const listening = new Map<number, Promise<void>>();
+  const crashes = new Map<number, number>();
   const fork = (index: number) => {
+    const forkedAt = Date.now();
     const w = cluster.fork({ WHARF_WORKER_INDEX: String(index) });
     listening.set(index, new Promise((resolve) => w.once('listening', () => resolve())));
     w.on('message', (m: MetricsRequest) => {
@@ -72,8 +93,25 @@ export function superviseWorkers(n: number, log: Logger): { stop(): Promise<void
     });
     w.on('exit', (code, signal) => {
       if (stopping) return;
-      log.error({ worker: index, code, signal }, 'worker died; restarting it');
-      setTimeout(() => fork(index), 500);
+      if (code === EXIT_CONFIG) {
+        log.error({ worker: index, code }, 'a worker cannot start with this configuration (its message is above); Wharf exits');
+        stopping = true;
+        fatal(EXIT_CONFIG);
+        return;
+      }
+      const inARow = Date.now() - forkedAt > STABLE_MS ? 1 : (crashes.get(index) ?? 0) + 1;
+      crashes.set(index, inARow);
+      if (inARow > MAX_CRASHES) {
+        log.error({ worker: index, code, signal, crashes: inARow - 1 }, 'a worker keeps crashing; Wharf gives up and exits');
+        stopping = true;
+        fatal(1);
+        return;
+      }
+      const delay = Math.min(RESTART_BASE_MS * 2 ** (inARow - 1), RESTART_MAX_MS);
+      log.error({ worker: index, code, signal, restartInMs: delay, crashesInARow: inARow }, 'worker died; restarting it');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, delay);
     });
   };
   for (let i = 0; i < n; i++) fork(i);

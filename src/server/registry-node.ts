@@ -14,7 +14,7 @@ import { UploadService } from '../core/uploads.js';
 import { schedulePurges } from '../maintenance/upload-purge.js';
 import { createMetadataBackend } from '../metadata/factory.js';
 import { startOnlineGc } from '../gc/online-gc.js';
-import { startHealthChecks } from '../observability/health.js';
+import { allHealthChecks, startHealthChecks, type HealthChecker, type HealthProbe } from '../observability/health.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createRegistryListener } from '../registry/app.js';
@@ -65,7 +65,16 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
   const log = opts.log ?? createLogger(config.log);
   const metrics = opts.metrics ?? createMetrics();
   const driver = opts.driver ?? (await createStorageDriver(config.storage, metrics));
-  const { store: metadata, database, gitlab, close: closeMetadata } = await createMetadataBackend(config, driver, metrics.registry, (msg) => log.warn(msg));
+  const {
+    store: metadata,
+    database,
+    gitlab,
+    close: closeMetadata,
+  } = await createMetadataBackend(config, driver, metrics.registry, {
+    warn: (msg) => log.warn(msg),
+    error: (msg) => log.error(msg),
+    info: (msg) => log.info(msg),
+  });
   const content = new BlobContent(driver);
   const v = config.validation;
   const manifests = new ManifestService(metadata, content, {
@@ -78,8 +87,19 @@ export async function buildServices(config: Config, opts: NodeOptions = {}): Pro
   return { services: { config, metadata, content, manifests, uploads, metrics, log, gitlab }, driver, database, closeMetadata };
 }
 
+/** The metadata database's health: a `SELECT 1`, and at once what the pool saw on its last query. */
+function databaseProbe(database: Database): HealthProbe {
+  return {
+    name: 'database',
+    check: async () => {
+      await database.query('health_check', 'SELECT 1');
+    },
+    failing: () => (database.health.up ? undefined : `the metadata database is unavailable: ${database.health.reason ?? 'unknown reason'}`),
+  };
+}
+
 /** Starts the `http.debug.addr` server (health, and metrics when `prometheus.enabled`), if configured. */
-async function startDebugServer(config: Config, health: ReturnType<typeof startHealthChecks>, exportMetrics: MetricsExporter): Promise<Server | undefined> {
+async function startDebugServer(config: Config, health: HealthChecker, exportMetrics: MetricsExporter): Promise<Server | undefined> {
   const debug = config.http.debug;
   if (!debug?.addr) return undefined;
   const metricsPath = debug.prometheus.enabled ? debug.prometheus.path : '\0disabled';
@@ -140,7 +160,7 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
   let controlPlane: ControlPlane | undefined;
   let cpServer: Server | undefined;
   let server: Server | undefined;
-  let health: ReturnType<typeof startHealthChecks> | undefined;
+  let health: HealthChecker | undefined;
   let stopPurge: () => void = () => undefined;
   let debug: Server | undefined;
   let stopGc: () => Promise<void> = async () => undefined;
@@ -185,7 +205,9 @@ export async function startRegistryNode(config: Config, opts: NodeOptions = {}):
     const services: RegistryServices = { ...built.services, auth, notifier, eventSource, geo, virtual };
 
     if (!standalone) await driver.health();
-    health = startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver);
+    const checks = [startHealthChecks({ name: `storagedriver_${driver.name}`, check: () => driver.health() }, config.health.storagedriver)];
+    if (database) checks.push(startHealthChecks(databaseProbe(database), config.health.database));
+    health = allHealthChecks(checks);
     const exportMetrics: MetricsExporter = isClusterWorker() ? clusterMetricsSource(metrics.registry) : async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
     const registryListener = standalone ? undefined : createRegistryListener(services, health, exportMetrics);
     const cp = controlPlane;

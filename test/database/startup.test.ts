@@ -17,10 +17,10 @@ describe('database mode start-up checks', { skip }, () => {
     }
   });
 
-  it('refuses an unreachable database, naming host, port and database', async () => {
+  it('refuses an unreachable database as unavailable (a fault to retry, not configuration), naming host, port and database', async () => {
     await assert.rejects(
       startWharf({ database: { enabled: true, host: '127.0.0.1', port: 1, dbname: 'nowhere', sslmode: 'disable', connecttimeout: '2s' } }),
-      (e: ConfigError) => e instanceof ConfigError && /database: cannot use 127\.0\.0\.1:1\/nowhere/.test(e.message),
+      (e: Error) => e.name === 'DatabaseUnavailableError' && /^the metadata database is unavailable: cannot reach 127\.0\.0\.1:1\/nowhere: the server refuses connections/.test(e.message),
     );
   });
 });

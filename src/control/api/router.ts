@@ -69,11 +69,15 @@ export async function serveApi(req: IncomingMessage, res: ServerResponse, servic
     await route[2]({ req, res, url, params, principal, db: services.db, services, log, session: signedIn?.session });
   } catch (err) {
     if (res.headersSent) {
-      res.destroy();
+      if (!res.writableEnded) res.destroy();
       return;
     }
     if (err instanceof ApiError) return sendError(res, err);
     if (err instanceof DomainError) return sendError(res, fromDomainError(err));
+    if ((err as Error)?.name === 'DatabaseUnavailableError') {
+      log.warn({ err: (err as Error).message }, 'control plane request failed: the database is unavailable');
+      return sendError(res, new ApiError(503, `503 Service Unavailable: ${(err as Error).message}`));
+    }
     log.error({ err }, 'control plane request failed');
     sendError(res, new ApiError(500, '500 Internal Server Error'));
   }

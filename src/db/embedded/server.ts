@@ -34,6 +34,7 @@ import pg from 'pg';
 import { postgresBinaries } from './binaries.js';
 import { alive, isPostgres, postmasterPid, postmasterStatus } from './postmaster.js';
 import { serverAccount, type Account } from './account.js';
+import { superviseServer } from './supervise.js';
 
 /** How to reach a running embedded server. */
 export interface EmbeddedConnection {
@@ -57,8 +58,8 @@ export interface EmbeddedServer {
 /** Who uses the server: a long-lived registry process, or a CLI command. */
 export type EmbeddedRole = 'serve' | 'command';
 
-/** Events worth an operator's attention (a stale server stopped, a first initialisation). */
-export type EmbeddedLog = (msg: string) => void;
+/** Events worth an operator's attention (a first initialisation, a stale server stopped, a crash and its restart), with a level. */
+export type EmbeddedLog = (msg: string, level?: 'info' | 'warn' | 'error') => void;
 
 const USER = 'wharf';
 const DATABASE = 'wharf';
@@ -84,9 +85,12 @@ exit 0`;
 
 interface Shared {
   readonly connection: EmbeddedConnection;
-  readonly child?: ChildProcess;
+  /** The watchdog of the server this process started (replaced when it is restarted after a crash). */
+  child?: ChildProcess;
   readonly role: EmbeddedRole;
   users: number;
+  /** Set once the last user releases it: an exit from then on is asked for. */
+  stopping?: boolean;
 }
 
 const servers = new Map<string, Promise<Shared>>();
@@ -101,6 +105,7 @@ export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () =
     shared.catch(() => servers.delete(key));
   }
   const s = await shared;
+  if (s.users === 0 && s.child) watch(key, s, log);
   s.users++;
   let released = false;
   return {
@@ -111,11 +116,35 @@ export async function acquireEmbeddedServer(dir: string, log: EmbeddedLog = () =
       released = true;
       if (--s.users > 0) return;
       servers.delete(key);
+      s.stopping = true;
       if (!s.child) return;
       if (s.role === 'command') await othersGone(s.connection);
       await stopChild(s.child);
     },
   };
+}
+
+/** Restarts the server this process owns whenever it stops unasked (supervise.ts). */
+function watch(dir: string, s: Shared, log: EmbeddedLog): void {
+  const child = s.child;
+  if (!child) return;
+  superviseServer(child, {
+    where: dir,
+    log,
+    stopping: () => s.stopping === true,
+    restart: async () => {
+      const account = await serverAccount(dir);
+      const data = join(dir, 'data');
+      // The watchdog may have died and left its postmaster running (then it is stopped), or the postmaster
+      // died and left backends finishing (then PostgreSQL refuses to start until they are gone: retried).
+      const running = await postmasterPid(data);
+      if (running !== undefined && alive(running) && (await isPostgres(running))) await stopPid(running);
+      const password = await ensurePassword(dir);
+      const started = await start(dir, password, account, s.role, s.connection.port);
+      s.child = started.child;
+      return started.child as ChildProcess;
+    },
+  });
 }
 
 async function startOrAttach(dir: string, log: EmbeddedLog, role: EmbeddedRole): Promise<Shared> {
@@ -179,7 +208,7 @@ async function startOrAttachLocked(dir: string, account: Account | undefined, lo
       }
       return { connection: { ...server, user: USER, password, database: DATABASE }, role, users: 0 };
     }
-    log(`stopping a stale embedded PostgreSQL (pid ${running}) whose Wharf process (${owner || 'unknown'}) is gone`);
+    log(`stopping a stale embedded PostgreSQL (pid ${running}) whose Wharf process (${owner || 'unknown'}) is gone`, 'warn');
     await stopPid(running);
     break;
   }
@@ -237,7 +266,7 @@ async function initialise(dir: string, password: string, account: Account | unde
     await rm(pwfile, { force: true });
   }
   await rename(tmp, join(dir, 'data'));
-  log(`initialised the embedded PostgreSQL cluster in ${join(dir, 'data')}`);
+  log(`initialised the embedded PostgreSQL cluster in ${join(dir, 'data')}`, 'info');
 }
 
 function runToEnd(cmd: string, args: string[], account: Account | undefined): Promise<{ code: number | null; output: string }> {
@@ -252,12 +281,13 @@ function runToEnd(cmd: string, args: string[], account: Account | undefined): Pr
   });
 }
 
-async function start(dir: string, password: string, account: Account | undefined, role: EmbeddedRole): Promise<Shared> {
+async function start(dir: string, password: string, account: Account | undefined, role: EmbeddedRole, samePort?: number): Promise<Shared> {
   const { postgres } = await postgresBinaries();
   const data = join(dir, 'data');
   const viaSocket = dir.length <= MAX_SOCKET_DIR;
   const host = viaSocket ? dir : '127.0.0.1';
-  const port = viaSocket ? SOCKET_PORT : await freePort();
+  // A restart keeps the address: the pools of every process reconnect to it.
+  const port = viaSocket ? SOCKET_PORT : (samePort ?? (await freePort()));
   const args = [
     postgres,
     '-D',

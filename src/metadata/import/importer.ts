@@ -65,16 +65,19 @@ export async function importLegacy(driver: StorageDriver, db: Database, opts: Im
       try {
         // Media type ids are cached per transaction here: a rolled-back one (dry run) must not leak ids.
         const mediaTypes = new MediaTypes();
-        await db.transaction(async (tx) => {
-          const repo = await ensureRepository(tx, name);
-          for (const step of steps) {
-            if (step === 'manifests') await importManifests(driver, tx, repo, name, mediaTypes, local);
-            if (step === 'tags') await importTags(driver, tx, repo, name, mediaTypes, local);
-            if (step === 'blobs') await importBlobs(driver, tx, repo, name, local);
-            await tx.query('import_progress_record', 'INSERT INTO legacy_import_progress (repository_path, step) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, step]);
-          }
-          if (opts.dryRun) throw new DryRunRollback();
-        });
+        await db.transaction(
+          async (tx) => {
+            const repo = await ensureRepository(tx, name);
+            for (const step of steps) {
+              if (step === 'manifests') await importManifests(driver, tx, repo, name, mediaTypes, local);
+              if (step === 'tags') await importTags(driver, tx, repo, name, mediaTypes, local);
+              if (step === 'blobs') await importBlobs(driver, tx, repo, name, local);
+              await tx.query('import_progress_record', 'INSERT INTO legacy_import_progress (repository_path, step) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, step]);
+            }
+            if (opts.dryRun) throw new DryRunRollback();
+          },
+          { unbounded: true },
+        );
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
       }
